@@ -1,0 +1,175 @@
+//! The `shardsim` command line: `run` plays a scenario and writes its report, `check`
+//! validates scenario files without running them.
+//!
+//! Exit codes: 0 when the run finished and every expectation held, 1 when an
+//! expectation failed, 2 for invalid input (a bad or missing scenario file, bad
+//! arguments, or an output folder that cannot be written).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::metrics::RunOutcome;
+use crate::report::{ReportFiles, write_report};
+use crate::scenario::Scenario;
+
+/// Exit code when every expectation held.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when the run finished but an expectation failed.
+pub const EXIT_EXPECTATION_FAILED: u8 = 1;
+/// Exit code for invalid input.
+pub const EXIT_INVALID_INPUT: u8 = 2;
+
+/// Deterministic simulator for peer-to-peer sharded backup.
+#[derive(Debug, Parser)]
+#[command(name = "shardsim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and write its report folder.
+    Run {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Master seed, replacing the scenario's `seed` (0 to 2^63 - 1).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+        seed: Option<u64>,
+        /// Report folder; defaults to reports/<scenario name>.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Validate scenario files without running them.
+    Check {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+/// Parses the process arguments, runs the command and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout with code 0, usage errors with 2.
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(EXIT_INVALID_INPUT));
+        }
+    };
+    let code = match cli.command {
+        Command::Run {
+            scenario,
+            seed,
+            out,
+        } => run_command(&scenario, seed, out),
+        Command::Check { scenarios } => check_command(&scenarios),
+    };
+    ExitCode::from(code)
+}
+
+fn run_command(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> u8 {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "wall time is shown on the terminal only"
+    )]
+    let started = std::time::Instant::now();
+
+    let mut scenario = match Scenario::load(path) {
+        Ok(scenario) => scenario,
+        Err(error) => return report_invalid(&error),
+    };
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
+    let out = out.unwrap_or_else(|| Path::new("reports").join(&scenario.name));
+
+    println!(
+        "running {} (seed {}, scenario hash {})",
+        scenario.name,
+        scenario.seed,
+        scenario.hash()
+    );
+    let outcome = crate::simulation::run(&scenario);
+    let files = match write_report(&outcome, &out) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_INVALID_INPUT;
+        }
+    };
+
+    print_outcome(&outcome, &files);
+    let wall_s = started.elapsed().as_secs_f64();
+    println!("wall time {wall_s:.2} s");
+    if outcome.expectations_met() {
+        EXIT_OK
+    } else {
+        eprintln!(
+            "error: an expectation failed; see above and {}",
+            files.dir.display()
+        );
+        EXIT_EXPECTATION_FAILED
+    }
+}
+
+fn print_outcome(outcome: &RunOutcome, files: &ReportFiles) {
+    let summary = &outcome.summary;
+    let rate = summary.drill_success_rate().map_or_else(
+        || "no drills".to_string(),
+        |rate| format!("{:.2}%", rate * 100.0),
+    );
+    println!(
+        "simulated {}: {} peers, {} backups, {} drills passed, {} failed ({rate})",
+        outcome.scenario.duration,
+        summary.peers,
+        summary.backups_created,
+        summary.drills_passed,
+        summary.drills_failed
+    );
+    println!("wrote {}/", files.dir.display());
+    for file in &files.files {
+        let name = file.file_name().map(|name| name.to_string_lossy());
+        println!("  {}", name.unwrap_or_default());
+    }
+    for check in &outcome.expectations {
+        let actual = check
+            .actual
+            .map_or_else(|| "not measured".to_string(), |value| format!("{value:.6}"));
+        let verdict = if check.passed() { "ok" } else { "FAILED" };
+        println!(
+            "expect {} >= {}: {actual} {verdict}",
+            check.key, check.minimum
+        );
+    }
+}
+
+fn check_command(paths: &[PathBuf]) -> u8 {
+    let mut code = EXIT_OK;
+    for path in paths {
+        match Scenario::load(path) {
+            Ok(scenario) => println!(
+                "{}: valid ({} peers in {} regions, k = {} of n = {}, {} backups over {})",
+                path.display(),
+                scenario.peer_count(),
+                scenario.regions().len(),
+                scenario.engine.k,
+                scenario.engine.n,
+                scenario.workload.total_backups(),
+                scenario.duration
+            ),
+            Err(error) => code = report_invalid(&error),
+        }
+    }
+    code
+}
+
+fn report_invalid(error: &crate::ScenarioError) -> u8 {
+    for line in error.to_string().lines() {
+        eprintln!("error: {line}");
+    }
+    EXIT_INVALID_INPUT
+}

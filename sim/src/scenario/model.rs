@@ -1,0 +1,179 @@
+//! The scenario file's tables, as serde reads them. Every table rejects unknown keys.
+
+use serde::{Deserialize, Serialize};
+
+use crate::size::ByteSize;
+use crate::time::SimDuration;
+
+/// One simulated world: who takes part, what they back up, and what is measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name of the scenario, also the default report folder under `reports/`.
+    pub name: String,
+    /// One line on what the scenario models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Master seed; every random stream of the run derives from it.
+    pub seed: u64,
+    /// Virtual time the run covers.
+    pub duration: SimDuration,
+    /// Groups of peers that store shards.
+    pub peers: Vec<PeerGroup>,
+    /// Owners and the backups they create.
+    pub workload: Workload,
+    /// Erasure coding of every backup.
+    pub engine: EngineSettings,
+    /// Restore drills.
+    #[serde(default)]
+    pub drills: Drills,
+    /// What the report samples.
+    #[serde(default)]
+    pub report: ReportSettings,
+    /// Outcomes the run must reach, for CI.
+    #[serde(default)]
+    pub expect: Expectations,
+}
+
+/// A group of peers that share a region, a capacity and a churn model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerGroup {
+    /// Region the peers sit in.
+    pub region: String,
+    /// Number of peers in the group.
+    pub count: u32,
+    /// Storage each peer offers, charged at logical shard size.
+    pub capacity: ByteSize,
+    /// Online and offline sessions; without it the peers never go offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub churn: Option<Churn>,
+}
+
+/// Distribution of session lengths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionDistribution {
+    /// Exponential sessions: memoryless, so a peer's future does not depend on how
+    /// long it has been up.
+    #[default]
+    Exponential,
+}
+
+/// Alternating online and offline sessions of one peer group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Churn {
+    /// Distribution of both session kinds.
+    #[serde(default)]
+    pub distribution: SessionDistribution,
+    /// Mean length of an online session.
+    pub mean_online: SimDuration,
+    /// Mean length of an offline session.
+    pub mean_offline: SimDuration,
+}
+
+impl Churn {
+    /// Long-run fraction of time a peer is online: mean online over mean cycle.
+    pub fn availability(&self) -> f64 {
+        let online = self.mean_online.as_secs_f64();
+        online / (online + self.mean_offline.as_secs_f64())
+    }
+}
+
+/// Owners, each creating backups on a fixed schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// Number of owners.
+    pub owners: u32,
+    /// Backups each owner creates.
+    pub backups_per_owner: u32,
+    /// Time of the first owner's first backup; the others follow, spread evenly over
+    /// one interval.
+    #[serde(default)]
+    pub first_backup: SimDuration,
+    /// Time between two backups of one owner.
+    pub interval: SimDuration,
+    /// Smallest logical backup size.
+    pub size_min: ByteSize,
+    /// Largest logical backup size; sizes are uniform between the two.
+    pub size_max: ByteSize,
+}
+
+impl Workload {
+    /// Total backups the workload creates if the run lasts long enough.
+    pub fn total_backups(&self) -> u64 {
+        u64::from(self.owners) * u64::from(self.backups_per_owner)
+    }
+}
+
+/// Coding parameters, and how many bytes of each shard the simulator materialises.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSettings {
+    /// Data shards per stripe.
+    pub k: u32,
+    /// Total shards per stripe.
+    pub n: u32,
+    /// Logical shard size, charged against capacity and bandwidth.
+    #[serde(default = "default_shard_size")]
+    pub shard_size: ByteSize,
+    /// Bytes actually produced and stored per shard. The engine runs on real bytes of
+    /// this size, so large populations fit in memory.
+    #[serde(default = "default_materialised_shard_size")]
+    pub materialised_shard_size: ByteSize,
+}
+
+fn default_shard_size() -> ByteSize {
+    ByteSize(1 << 20)
+}
+
+fn default_materialised_shard_size() -> ByteSize {
+    ByteSize(4 << 10)
+}
+
+/// Restore drills: each backup is restored on a fixed interval after its creation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Drills {
+    /// Time between two drills of one backup.
+    pub interval: SimDuration,
+}
+
+impl Default for Drills {
+    fn default() -> Self {
+        Self {
+            interval: SimDuration::from_hours(24),
+        }
+    }
+}
+
+/// What the report records over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Time between two rows of timeline.csv.
+    pub sample_interval: SimDuration,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            sample_interval: SimDuration::from_hours(1),
+        }
+    }
+}
+
+/// Outcomes a run must reach; a missed one makes `shardsim run` exit with code 1.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// Lowest acceptable share of restore drills that succeed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill_success_rate_min: Option<f64>,
+    /// Lowest acceptable mean, over the timeline, of the fraction of created backups
+    /// that are restorable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restorable_fraction_mean_min: Option<f64>,
+}

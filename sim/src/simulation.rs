@@ -1,0 +1,164 @@
+//! The event loop: one run of a scenario over virtual time.
+//!
+//! The loop pops the earliest event, advances virtual time to it and handles it. A
+//! handler may schedule later events; none runs in a thread of its own. Events past
+//! the scenario's duration stay in the queue unprocessed.
+
+mod backups;
+mod record;
+
+use shardsim_engine::{CodingParams, Engine};
+
+use crate::churn::SessionModel;
+use crate::ledger::Ledger;
+use crate::metrics::RunOutcome;
+use crate::population::{PeerId, Population};
+use crate::queue::EventQueue;
+use crate::scenario::Scenario;
+use crate::streams::{self, Stream};
+use crate::time::SimTime;
+use crate::workload::{self, Owner};
+use record::Recorder;
+
+/// What can happen at a moment of virtual time. Kept to eight bytes, so queue entries
+/// stay small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    /// A peer's online or offline session ends and the other kind begins.
+    SessionEnd(PeerId),
+    /// An owner creates its next backup.
+    CreateBackup(u32),
+    /// A backup's restore drill is due.
+    Drill(u32),
+    /// The timeline takes a sample.
+    Sample,
+}
+
+/// A run in progress.
+pub struct Simulation<'a> {
+    scenario: &'a Scenario,
+    engine: Engine,
+    queue: EventQueue<Event>,
+    now: SimTime,
+    end: SimTime,
+    population: Population,
+    owners: Vec<Owner>,
+    placement_rng: Stream,
+    ledger: Ledger,
+    recorder: Recorder,
+    events: u64,
+}
+
+/// Runs a validated scenario to its end and returns what it measured.
+pub fn run(scenario: &Scenario) -> RunOutcome {
+    let mut simulation = Simulation::new(scenario);
+    simulation.run_to_end();
+    simulation.finish()
+}
+
+impl<'a> Simulation<'a> {
+    /// Builds the world at time zero and schedules its first events.
+    pub fn new(scenario: &'a Scenario) -> Self {
+        let settings = &scenario.engine;
+        let params = CodingParams::new(
+            settings.k as usize,
+            settings.n as usize,
+            usize::try_from(settings.materialised_shard_size.0).expect("validated shard size"),
+        )
+        .expect("the scenario was validated against the engine's limits");
+
+        let owners = (0..scenario.workload.owners)
+            .map(|owner| Owner {
+                rng: streams::stream(scenario.seed, &format!("owner/{owner}")),
+                created: 0,
+            })
+            .collect();
+
+        let mut simulation = Simulation {
+            scenario,
+            engine: Engine::new(params),
+            queue: EventQueue::default(),
+            now: SimTime::ZERO,
+            end: SimTime::ZERO.after(scenario.duration),
+            population: Population::new(scenario),
+            owners,
+            placement_rng: streams::stream(scenario.seed, "placement"),
+            ledger: Ledger::new(params.k(), params.n()),
+            recorder: Recorder::default(),
+            events: 0,
+        };
+        simulation.schedule_start();
+        simulation
+    }
+
+    fn schedule_start(&mut self) {
+        for peer in 0..self.population.len() {
+            let peer = PeerId::try_from(peer).expect("fewer than 2^32 peers");
+            self.schedule_session_end(peer);
+        }
+        for owner in 0..self.scenario.workload.owners {
+            let time = workload::first_backup_time(&self.scenario.workload, owner);
+            self.queue.push(time, Event::CreateBackup(owner));
+        }
+        self.queue.push(SimTime::ZERO, Event::Sample);
+    }
+
+    /// Processes every event up to and including the scenario's end.
+    pub fn run_to_end(&mut self) {
+        while let Some(time) = self.queue.peek_time() {
+            if time > self.end {
+                break;
+            }
+            let (time, event) = self.queue.pop().expect("peek found an event");
+            debug_assert!(time >= self.now, "virtual time never runs backwards");
+            self.now = time;
+            self.events += 1;
+            self.handle(event);
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::SessionEnd(peer) => self.end_session(peer),
+            Event::CreateBackup(owner) => self.create_backup(owner),
+            Event::Drill(backup) => self.drill(backup),
+            Event::Sample => {
+                self.recorder
+                    .sample(self.now, &self.population, &self.ledger);
+                let next = self.now.after(self.scenario.report.sample_interval);
+                self.queue.push(next, Event::Sample);
+            }
+        }
+    }
+
+    /// Flips a peer between online and offline and schedules its next flip.
+    fn end_session(&mut self, peer: PeerId) {
+        let index = peer as usize;
+        let online = !self.population.online[index];
+        self.population.set_online(peer, online);
+        self.ledger
+            .peer_changed(&self.population.held_shards[index], online);
+        self.schedule_session_end(peer);
+    }
+
+    fn schedule_session_end(&mut self, peer: PeerId) {
+        let index = peer as usize;
+        let Some(model) = self.population.sessions[index].as_ref() else {
+            return;
+        };
+        let online = self.population.online[index];
+        let length = SessionModel::draw(model, online, &mut self.population.rng[index]);
+        self.queue
+            .push(self.now.after(length), Event::SessionEnd(peer));
+    }
+
+    /// Consumes the run and assembles its outcome.
+    pub fn finish(self) -> RunOutcome {
+        self.recorder.finish(record::Finish {
+            scenario: self.scenario,
+            population: &self.population,
+            ledger: &self.ledger,
+            events: self.events,
+        })
+    }
+}

@@ -1,0 +1,121 @@
+//! Owners creating backups, and restore drills.
+
+use std::cell::Cell;
+
+use super::{Event, Simulation};
+use crate::ledger::{BackupEntry, NO_HOLDER};
+use crate::placement;
+use crate::workload::{self, Layout};
+
+impl Simulation<'_> {
+    /// Runs the engine on a new backup of `owner`, places its shards and schedules its
+    /// first drill and the owner's next backup.
+    pub(super) fn create_backup(&mut self, owner: u32) {
+        let scenario = self.scenario;
+        let owner_state = &mut self.owners[owner as usize];
+        let size_bytes = workload::draw_size(&scenario.workload, &mut owner_state.rng);
+        let layout = Layout::new(size_bytes, &scenario.engine);
+        let plaintext = workload::draw_plaintext(layout.materialised_len, &mut owner_state.rng);
+        let created = self
+            .engine
+            .create(&plaintext, self.now.as_unix_secs(), &mut owner_state.rng);
+        assert_eq!(created.manifest.stripes.len(), layout.stripes);
+
+        let holders = self.place(&layout);
+        let entry = BackupEntry {
+            owner,
+            created: self.now,
+            size_bytes,
+            materialised_bytes: plaintext.len() as u64,
+            manifest: created.manifest,
+            key: created.key,
+            first_stripe: self.ledger.next_stripe(),
+            shards_placed: 0,
+            short_stripes: 0,
+            drills_passed: 0,
+            drills_failed: 0,
+        };
+        let backup = u32::try_from(self.ledger.backups().len()).expect("fewer than 2^32 backups");
+        let first_shard = self.ledger.next_stripe() as usize * scenario.engine.n as usize;
+        for (offset, &holder) in holders.iter().enumerate() {
+            if holder != NO_HOLDER {
+                let shard = u32::try_from(first_shard + offset).expect("fewer than 2^32 shards");
+                self.population.held_shards[holder as usize].push(shard);
+            }
+        }
+        self.ledger.add_backup(entry, created.shards, &holders);
+
+        self.queue.push(
+            self.now.after(scenario.drills.interval),
+            Event::Drill(backup),
+        );
+        let owner_state = &mut self.owners[owner as usize];
+        owner_state.created += 1;
+        if owner_state.created < scenario.workload.backups_per_owner {
+            self.queue.push(
+                self.now.after(scenario.workload.interval),
+                Event::CreateBackup(owner),
+            );
+        }
+    }
+
+    /// Chooses holders for every shard of a backup and charges them; unplaced shards
+    /// get [`NO_HOLDER`].
+    fn place(&mut self, layout: &Layout) -> Vec<u32> {
+        let n = self.scenario.engine.n as usize;
+        let mut holders = Vec::with_capacity(layout.stripes * n);
+        for stripe in 0..layout.stripes {
+            let bytes = layout.shard_bytes_of(stripe);
+            let found = placement::choose_holders(
+                &self.population,
+                n,
+                bytes,
+                &mut self.placement_rng,
+                &mut holders,
+            );
+            for &peer in &holders[holders.len() - found..] {
+                self.population.used_bytes[peer as usize] += bytes;
+            }
+            self.recorder.upload_bytes += bytes * found as u64;
+            self.recorder.shards_unplaced += (n - found) as u64;
+            holders.resize(holders.len() + n - found, NO_HOLDER);
+        }
+        holders
+    }
+
+    /// Restores a backup through the engine from the shards on online peers, and
+    /// records whether the exact bytes came back.
+    pub(super) fn drill(&mut self, backup: u32) {
+        let index = backup as usize;
+        let entry = &self.ledger.backups()[index];
+        let layout = Layout::new(entry.size_bytes, &self.scenario.engine);
+        let n = entry.manifest.n;
+        let fetched_bytes = Cell::new(0u64);
+
+        let mut source = |shard: usize| {
+            let id = self.ledger.shard_id(entry, shard / n, shard % n);
+            let bytes = self.ledger.fetch(id, &self.population.online)?;
+            fetched_bytes.set(fetched_bytes.get() + layout.shard_bytes_of(shard / n));
+            Some(bytes)
+        };
+        // The engine compares the restored bytes with the manifest's BLAKE3 checksum of
+        // the original plaintext, so Ok means the exact bytes came back.
+        let passed = self
+            .engine
+            .restore(&entry.manifest, &entry.key, &mut source)
+            .is_ok();
+
+        self.recorder.drill_download_bytes += fetched_bytes.get();
+        self.recorder.record_drill(passed);
+        let entry = self.ledger.backup_mut(index);
+        if passed {
+            entry.drills_passed += 1;
+        } else {
+            entry.drills_failed += 1;
+        }
+        self.queue.push(
+            self.now.after(self.scenario.drills.interval),
+            Event::Drill(backup),
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! Counters and samples gathered during a run, and the outcome assembled at its end.
+
+use crate::ledger::Ledger;
+use crate::metrics::{self, BackupRow, RunOutcome, Summary, TimelineRow};
+use crate::population::Population;
+use crate::scenario::Scenario;
+use crate::time::SimTime;
+
+/// Running totals and the timeline so far.
+#[derive(Default)]
+pub(super) struct Recorder {
+    pub upload_bytes: u64,
+    pub drill_download_bytes: u64,
+    pub shards_unplaced: u64,
+    drills_passed: u64,
+    drills_failed: u64,
+    interval_passed: u64,
+    interval_failed: u64,
+    timeline: Vec<TimelineRow>,
+}
+
+/// What the recorder reads from the world when the run ends.
+pub(super) struct Finish<'a> {
+    pub scenario: &'a Scenario,
+    pub population: &'a Population,
+    pub ledger: &'a Ledger,
+    pub events: u64,
+}
+
+impl Recorder {
+    pub fn record_drill(&mut self, passed: bool) {
+        if passed {
+            self.drills_passed += 1;
+            self.interval_passed += 1;
+        } else {
+            self.drills_failed += 1;
+            self.interval_failed += 1;
+        }
+    }
+
+    /// Appends a timeline row and starts a new drill interval.
+    pub fn sample(&mut self, now: SimTime, population: &Population, ledger: &Ledger) {
+        self.timeline.push(TimelineRow {
+            time_s: now.as_secs(),
+            online_peers: population.online_peers().len() as u64,
+            backups_created: ledger.backups().len() as u64,
+            backups_restorable: ledger.restorable_backups(),
+            stripes_created: ledger.stripe_count(),
+            stripes_restorable: ledger.restorable_stripes(),
+            drills_passed: self.interval_passed,
+            drills_failed: self.interval_failed,
+        });
+        self.interval_passed = 0;
+        self.interval_failed = 0;
+    }
+
+    pub fn finish(self, world: Finish<'_>) -> RunOutcome {
+        let Finish {
+            scenario,
+            population,
+            ledger,
+            events,
+        } = world;
+        let backups = backup_rows(ledger);
+        let fractions: Vec<f64> = self
+            .timeline
+            .iter()
+            .filter_map(TimelineRow::restorable_fraction)
+            .collect();
+        let shards_placed: u64 = backups.iter().map(|row| row.shards_placed).sum();
+
+        let summary = Summary {
+            scenario: scenario.name.clone(),
+            scenario_hash: scenario.hash(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            seed: scenario.seed,
+            duration_s: scenario.duration.0 / crate::time::MICROS_PER_SECOND,
+            peers: population.len() as u64,
+            k: scenario.engine.k,
+            n: scenario.engine.n,
+            backups_created: backups.len() as u64,
+            backups_fully_placed: backups
+                .iter()
+                .filter(|row| row.shards_placed == row.shards_total)
+                .count() as u64,
+            stripes: ledger.stripe_count(),
+            shards_placed,
+            shards_unplaced: self.shards_unplaced,
+            stored_bytes: population.used_bytes.iter().sum(),
+            upload_bytes: self.upload_bytes,
+            drill_download_bytes: self.drill_download_bytes,
+            drills_passed: self.drills_passed,
+            drills_failed: self.drills_failed,
+            events,
+            restorable_fraction_mean: mean(&fractions),
+            restorable_fraction_min: fractions.iter().copied().reduce(f64::min),
+            backups_restorable_at_end: ledger.restorable_backups(),
+        };
+        let expectations = metrics::check_expectations(scenario, &summary);
+
+        RunOutcome {
+            scenario: scenario.clone(),
+            summary,
+            timeline: self.timeline,
+            backups,
+            expectations,
+        }
+    }
+}
+
+fn backup_rows(ledger: &Ledger) -> Vec<BackupRow> {
+    ledger
+        .backups()
+        .iter()
+        .map(|entry| BackupRow {
+            backup_id: entry.manifest.backup_id.clone(),
+            owner: entry.owner,
+            created_s: entry.created.as_secs(),
+            size_bytes: entry.size_bytes,
+            materialised_bytes: entry.materialised_bytes,
+            stripes: entry.stripe_count() as u64,
+            shards_total: entry.manifest.shard_count() as u64,
+            shards_placed: u64::from(entry.shards_placed),
+            drills_passed: u64::from(entry.drills_passed),
+            drills_failed: u64::from(entry.drills_failed),
+            restorable_at_end: entry.short_stripes == 0,
+        })
+        .collect()
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}

@@ -1,0 +1,106 @@
+//! Byte sizes written with units, as in `"64MiB"` or `"10GB"`.
+
+use serde::{Deserialize, Serialize};
+
+/// A size in bytes.
+///
+/// In scenario files it is a whole number and a unit: `B`, binary `KiB`, `MiB`, `GiB`,
+/// `TiB`, or decimal `KB`, `MB`, `GB`, `TB`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(into = "String", try_from = "String")]
+pub struct ByteSize(pub u64);
+
+const SIZE_UNITS: [(&str, u64); 9] = [
+    ("TiB", 1 << 40),
+    ("GiB", 1 << 30),
+    ("MiB", 1 << 20),
+    ("KiB", 1 << 10),
+    ("TB", 1_000_000_000_000),
+    ("GB", 1_000_000_000),
+    ("MB", 1_000_000),
+    ("KB", 1_000),
+    ("B", 1),
+];
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let invalid = || {
+            format!(
+                "invalid size {text:?}: expected a whole number and a unit (B, KiB, MiB, \
+                 GiB, TiB, KB, MB, GB or TB), for example \"64MiB\""
+            )
+        };
+        let digits_end = text
+            .find(|c: char| !c.is_ascii_digit())
+            .ok_or_else(invalid)?;
+        let (number, unit) = text.split_at(digits_end);
+        let count: u64 = number.parse().map_err(|_| invalid())?;
+        let (_, bytes) = SIZE_UNITS
+            .iter()
+            .find(|(name, _)| *name == unit)
+            .ok_or_else(invalid)?;
+        count
+            .checked_mul(*bytes)
+            .map(ByteSize)
+            .ok_or_else(|| format!("size {text:?} does not fit in 64 bits"))
+    }
+}
+
+impl std::fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Binary units first: scenario files mostly use them.
+        for (unit, bytes) in SIZE_UNITS {
+            if self.0 != 0 && self.0.is_multiple_of(bytes) {
+                return write!(f, "{}{unit}", self.0 / bytes);
+            }
+        }
+        f.write_str("0B")
+    }
+}
+
+impl From<ByteSize> for String {
+    fn from(size: ByteSize) -> Self {
+        size.to_string()
+    }
+}
+
+impl TryFrom<String> for ByteSize {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_binary_and_decimal_units() {
+        assert_eq!("64MiB".parse(), Ok(ByteSize(64 << 20)));
+        assert_eq!("4KiB".parse(), Ok(ByteSize(4096)));
+        assert_eq!("10GB".parse(), Ok(ByteSize(10_000_000_000)));
+        assert_eq!("512B".parse(), Ok(ByteSize(512)));
+    }
+
+    #[test]
+    fn rejects_malformed_sizes() {
+        for bad in ["", "64", "MiB", "64mib", "1.5GiB", "-1B", "64 MiB"] {
+            assert!(bad.parse::<ByteSize>().is_err(), "{bad}");
+        }
+        assert!("20000000TiB".parse::<ByteSize>().is_err());
+    }
+
+    #[test]
+    fn formats_round_trip() {
+        for text in ["64MiB", "1GiB", "10GB", "4KiB", "1000B", "0B"] {
+            let size: ByteSize = text.parse().expect(text);
+            assert_eq!(size.to_string(), text);
+        }
+    }
+}
