@@ -105,8 +105,14 @@ impl<'a> Simulation<'a> {
 
     /// Processes every event up to and including the scenario's end.
     pub fn run_to_end(&mut self) {
+        self.run_until(self.end);
+    }
+
+    /// Processes every event up to and including `until`, which is capped at the end.
+    pub fn run_until(&mut self, until: SimTime) {
+        let until = until.min(self.end);
         while let Some(time) = self.queue.peek_time() {
-            if time > self.end {
+            if time > until {
                 break;
             }
             let (time, event) = self.queue.pop().expect("peek found an event");
@@ -160,5 +166,84 @@ impl<'a> Simulation<'a> {
             ledger: &self.ledger,
             events: self.events,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SimDuration;
+
+    const SCENARIO: &str = r#"
+        name = "loop"
+        seed = 11
+        duration = "4d"
+        [[peers]]
+        region = "eu"
+        count = 40
+        capacity = "200MiB"
+        churn = { mean_online = "6h", mean_offline = "3h" }
+        [[peers]]
+        region = "us"
+        count = 10
+        capacity = "200MiB"
+        [workload]
+        owners = 5
+        backups_per_owner = 3
+        interval = "1d"
+        size_min = "1MiB"
+        size_max = "40MiB"
+        [engine]
+        k = 2
+        n = 4
+        [drills]
+        interval = "5h"
+    "#;
+
+    #[test]
+    fn incremental_counters_match_a_recount() {
+        let scenario = Scenario::parse(SCENARIO, "loop.toml").expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        let step = SimDuration::from_hours(7);
+        let mut checkpoint = SimTime::ZERO;
+        while checkpoint < simulation.end {
+            checkpoint = checkpoint.after(step);
+            simulation.run_until(checkpoint);
+            let online = &simulation.population.online;
+            assert_eq!(
+                simulation.ledger.restorable_stripes(),
+                simulation.ledger.recount_restorable_stripes(online),
+                "at {checkpoint:?}"
+            );
+            let listed = simulation.population.online_peers().len();
+            assert_eq!(listed, online.iter().filter(|&&up| up).count());
+        }
+        assert_eq!(simulation.ledger.backups().len(), 15);
+    }
+
+    #[test]
+    fn peers_without_churn_stay_online() {
+        let scenario = Scenario::parse(SCENARIO, "loop.toml").expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run_to_end();
+        assert!(simulation.population.online[40..].iter().all(|&up| up));
+        assert!(simulation.population.online[..40].iter().any(|&up| !up));
+    }
+
+    #[test]
+    fn capacity_is_never_exceeded() {
+        let text = SCENARIO.replace("200MiB", "3MiB");
+        let scenario = Scenario::parse(&text, "full.toml").expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run_to_end();
+        let population = &simulation.population;
+        for peer in 0..population.len() {
+            assert!(population.used_bytes[peer] <= population.capacity_bytes[peer]);
+        }
+        let outcome = simulation.finish();
+        assert!(
+            outcome.summary.shards_unplaced > 0,
+            "a full world leaves shards unplaced"
+        );
     }
 }

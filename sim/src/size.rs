@@ -12,14 +12,15 @@ use serde::{Deserialize, Serialize};
 #[serde(into = "String", try_from = "String")]
 pub struct ByteSize(pub u64);
 
+/// Units largest first, so that formatting picks the largest exact one.
 const SIZE_UNITS: [(&str, u64); 9] = [
     ("TiB", 1 << 40),
-    ("GiB", 1 << 30),
-    ("MiB", 1 << 20),
-    ("KiB", 1 << 10),
     ("TB", 1_000_000_000_000),
+    ("GiB", 1 << 30),
     ("GB", 1_000_000_000),
+    ("MiB", 1 << 20),
     ("MB", 1_000_000),
+    ("KiB", 1 << 10),
     ("KB", 1_000),
     ("B", 1),
 ];
@@ -52,7 +53,6 @@ impl std::str::FromStr for ByteSize {
 
 impl std::fmt::Display for ByteSize {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Binary units first: scenario files mostly use them.
         for (unit, bytes) in SIZE_UNITS {
             if self.0 != 0 && self.0.is_multiple_of(bytes) {
                 return write!(f, "{}{unit}", self.0 / bytes);
@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn formats_round_trip() {
-        for text in ["64MiB", "1GiB", "10GB", "4KiB", "1000B", "0B"] {
+        for text in ["64MiB", "1GiB", "10GB", "4KiB", "1KB", "1001B", "0B"] {
             let size: ByteSize = text.parse().expect(text);
             assert_eq!(size.to_string(), text);
         }

@@ -1,1 +1,213 @@
+use super::*;
+use crate::time::SimDuration;
 
+const VALID: &str = r#"name = "unit"
+seed = 5
+duration = "2d"
+
+[[peers]]
+region = "eu"
+count = 10
+capacity = "1GiB"
+churn = { mean_online = "8h", mean_offline = "2h" }
+
+[workload]
+owners = 2
+backups_per_owner = 2
+interval = "12h"
+size_min = "1MiB"
+size_max = "8MiB"
+
+[engine]
+k = 3
+n = 5
+"#;
+
+/// Parses `source` and returns its problems, failing the test if it parses.
+fn problems(source: &str) -> Vec<Problem> {
+    match Scenario::parse(source, "unit.toml") {
+        Ok(_) => panic!("expected an invalid scenario:\n{source}"),
+        Err(ScenarioError::Invalid(problems)) => problems,
+        Err(other) => panic!("unexpected error {other}"),
+    }
+}
+
+fn single_problem(source: &str) -> Problem {
+    let mut found = problems(source);
+    assert_eq!(found.len(), 1, "{found:?}");
+    found.remove(0)
+}
+
+#[test]
+fn valid_scenario_fills_defaults() {
+    let scenario = Scenario::parse(VALID, "unit.toml").expect("valid");
+    assert_eq!(scenario.engine.shard_size.0, 1 << 20);
+    assert_eq!(scenario.engine.materialised_shard_size.0, 4096);
+    assert_eq!(scenario.drills.interval, SimDuration::from_hours(24));
+    assert_eq!(scenario.report.sample_interval, SimDuration::from_hours(1));
+}
+
+#[test]
+fn normalised_form_round_trips() {
+    let scenario = Scenario::parse(VALID, "unit.toml").expect("valid");
+    let text = scenario.to_normalised_toml();
+    let again = Scenario::parse(&text, "normalised.toml").expect("normalised text is valid");
+    assert_eq!(again, scenario);
+    assert_eq!(again.hash(), scenario.hash());
+    assert!(text.contains("duration = \"2d\""), "{text}");
+}
+
+#[test]
+fn hash_changes_with_content() {
+    let scenario = Scenario::parse(VALID, "unit.toml").expect("valid");
+    let mut other = scenario.clone();
+    other.seed += 1;
+    assert_ne!(other.hash(), scenario.hash());
+}
+
+#[test]
+fn unknown_key_is_located() {
+    let source = VALID.replace("k = 3\n", "k = 3\nreplicas = 2\n");
+    let problem = single_problem(&source);
+    assert_eq!(problem.line, Some(20));
+    assert_eq!(problem.key, "engine.replicas");
+    assert!(
+        problem.message.contains("unknown field `replicas`"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn unknown_key_in_inline_table_is_located() {
+    let source = VALID.replace(
+        "mean_offline = \"2h\"",
+        "mean_offline = \"2h\", mean_up = \"1h\"",
+    );
+    let problem = single_problem(&source);
+    assert_eq!(problem.line, Some(9));
+    assert!(problem.message.contains("mean_up"), "{}", problem.message);
+}
+
+#[test]
+fn malformed_duration_is_located() {
+    let source = VALID.replace("interval = \"12h\"", "interval = \"12x\"");
+    let problem = single_problem(&source);
+    assert_eq!(problem.line, Some(14));
+    assert_eq!(problem.key, "workload.interval");
+    assert!(
+        problem.message.contains("invalid duration \"12x\""),
+        "{}",
+        problem.message
+    );
+    assert_eq!(
+        problem
+            .to_string()
+            .lines()
+            .next()
+            .map(|line| line.starts_with("unit.toml:14: ")),
+        Some(true)
+    );
+}
+
+#[test]
+fn negative_count_is_located() {
+    let source = VALID.replace("count = 10", "count = -10");
+    let problem = single_problem(&source);
+    assert_eq!(problem.line, Some(7));
+    assert_eq!(problem.key, "peers.count");
+}
+
+#[test]
+fn zero_count_is_located() {
+    let source = VALID.replace("owners = 2", "owners = 0");
+    let problem = single_problem(&source);
+    assert_eq!(problem.line, Some(12));
+    assert_eq!(problem.key, "workload.owners");
+    assert_eq!(problem.message, "must be at least 1");
+}
+
+#[test]
+fn k_above_n_is_located() {
+    let source = VALID.replace("k = 3", "k = 6");
+    let problem = single_problem(&source);
+    assert_eq!(problem.line, Some(19));
+    assert_eq!(problem.key, "engine.k");
+    assert!(
+        problem.message.contains("k = 6 exceeds n = 5"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn n_over_coding_limit_is_located() {
+    let source = VALID
+        .replace("n = 5", "n = 300")
+        .replace("count = 10", "count = 400");
+    let problem = single_problem(&source);
+    assert_eq!(problem.line, Some(20));
+    assert_eq!(problem.key, "engine.n");
+    assert!(problem.message.contains("256"), "{}", problem.message);
+}
+
+#[test]
+fn too_few_peers_for_n() {
+    let source = VALID.replace("count = 10", "count = 4");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "engine.n");
+    assert!(problem.message.contains("has 4"), "{}", problem.message);
+}
+
+#[test]
+fn every_problem_is_reported() {
+    let source = VALID
+        .replace("owners = 2", "owners = 0")
+        .replace("k = 3", "k = 9")
+        .replace("duration = \"2d\"", "duration = \"0s\"");
+    let keys: Vec<String> = problems(&source).into_iter().map(|p| p.key).collect();
+    assert_eq!(keys, vec!["duration", "workload.owners", "engine.k"]);
+}
+
+#[test]
+fn second_group_problem_names_its_index() {
+    let source = format!("{VALID}\n[[peers]]\nregion = \"us\"\ncount = 0\ncapacity = \"1GiB\"\n");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "peers[1].count");
+    assert_eq!(problem.line, Some(24));
+}
+
+#[test]
+fn shard_size_outside_limits() {
+    let source = VALID.replace("n = 5", "n = 5\nshard_size = \"64KiB\"");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "engine.shard_size");
+    assert!(
+        problem.message.contains("256KiB to 20MiB"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn size_max_below_min() {
+    let source = VALID.replace("size_max = \"8MiB\"", "size_max = \"512KiB\"");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "workload.size_max");
+    assert_eq!(problem.line, Some(16));
+}
+
+#[test]
+fn syntax_error_is_located() {
+    let source = VALID.replace("seed = 5", "seed = = 5");
+    let problem = single_problem(&source);
+    assert_eq!(problem.line, Some(2));
+}
+
+#[test]
+fn missing_file_is_a_read_error() {
+    let error =
+        Scenario::load(std::path::Path::new("no/such/scenario.toml")).expect_err("missing file");
+    assert!(matches!(error, ScenarioError::Read { .. }));
+    assert!(error.to_string().contains("no/such/scenario.toml"));
+}

@@ -114,7 +114,8 @@ fn check_peers(scenario: &Scenario, fail: &mut Fail<'_>) {
         .iter()
         .map(|group| u64::from(group.count))
         .sum();
-    if total > 0 && total < u64::from(scenario.engine.n) {
+    let n_is_valid = scenario.engine.n as usize <= MAX_TOTAL_SHARDS;
+    if n_is_valid && total > 0 && total < u64::from(scenario.engine.n) {
         fail(
             &[Key("engine"), Key("n")],
             format!(

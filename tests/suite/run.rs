@@ -1,0 +1,150 @@
+//! `shardsim run`: the report folder, its replacement, and the exit codes.
+
+use std::fs;
+
+use crate::{SMALL, shardsim, stderr, stdout, write};
+
+const REPORT_FILES: [&str; 6] = [
+    "scenario.toml",
+    "summary.csv",
+    "timeline.csv",
+    "backups.csv",
+    "recovery.png",
+    "recovery.svg",
+];
+
+#[test]
+fn writes_every_report_file() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    write(dir.path(), "small.toml", SMALL);
+    let output = shardsim(dir.path(), &["run", "small.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let report = dir.path().join("reports/small");
+    for name in REPORT_FILES {
+        let size = fs::metadata(report.join(name)).map(|meta| meta.len());
+        assert!(size.is_ok_and(|size| size > 0), "{name} missing or empty");
+    }
+    let text = stdout(&output);
+    assert!(text.contains("wrote reports/small/"), "{text}");
+    assert!(text.contains("wall time"), "{text}");
+
+    // The terminal shows wall time; the report files never do.
+    let summary = fs::read_to_string(report.join("summary.csv")).expect("summary");
+    assert!(!summary.contains("wall"), "{summary}");
+    let png = fs::read(report.join("recovery.png")).expect("png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = fs::read_to_string(report.join("recovery.svg")).expect("svg");
+    assert!(svg.contains("virtual time (days)"));
+}
+
+#[test]
+fn timeline_is_sampled_hourly() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    write(dir.path(), "small.toml", SMALL);
+    let output = shardsim(dir.path(), &["run", "small.toml", "--out", "out"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let mut reader = csv::Reader::from_path(dir.path().join("out/timeline.csv")).expect("csv");
+    let times: Vec<u64> = reader
+        .records()
+        .map(|record| record.expect("row")[0].parse().expect("integer time"))
+        .collect();
+    assert_eq!(times.len(), 3 * 24 + 1);
+    assert!(times.iter().enumerate().all(|(i, &t)| t == i as u64 * 3600));
+}
+
+#[test]
+fn backups_csv_has_one_row_per_backup() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    write(dir.path(), "small.toml", SMALL);
+    shardsim(dir.path(), &["run", "small.toml", "--out", "out"]);
+
+    let mut reader = csv::Reader::from_path(dir.path().join("out/backups.csv")).expect("csv");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 12);
+    for row in &rows {
+        assert!(row[0].starts_with("backup_"), "{:?}", row);
+        let stripes: u64 = row[5].parse().expect("stripes");
+        let shards_total: u64 = row[6].parse().expect("shards");
+        assert_eq!(shards_total, stripes * 5);
+        let drills: u64 =
+            row[8].parse::<u64>().expect("passed") + row[9].parse::<u64>().expect("failed");
+        assert!(drills > 0, "every backup is drilled at least once: {row:?}");
+    }
+}
+
+#[test]
+fn rerun_replaces_the_earlier_report() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    write(dir.path(), "small.toml", SMALL);
+    shardsim(dir.path(), &["run", "small.toml", "--out", "out"]);
+    let first = fs::read(dir.path().join("out/timeline.csv")).expect("timeline");
+
+    let output = shardsim(
+        dir.path(),
+        &["run", "small.toml", "--out", "out", "--seed", "8"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let second = fs::read(dir.path().join("out/timeline.csv")).expect("timeline");
+    assert_ne!(first, second);
+
+    // No staging or retired folders are left beside the report.
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .expect("listing")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn foreign_folder_is_left_untouched() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    write(dir.path(), "small.toml", SMALL);
+    fs::create_dir(dir.path().join("precious")).expect("mkdir");
+    write(&dir.path().join("precious"), "thesis.tex", "do not lose me");
+
+    let output = shardsim(dir.path(), &["run", "small.toml", "--out", "precious"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not a shardsim report"),
+        "{}",
+        stderr(&output)
+    );
+    let kept = fs::read_to_string(dir.path().join("precious/thesis.tex")).expect("kept");
+    assert_eq!(kept, "do not lose me");
+    assert_eq!(
+        fs::read_dir(dir.path().join("precious"))
+            .expect("listing")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn failed_expectation_exits_1() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let strict = format!("{SMALL}\n[expect]\ndrill_success_rate_min = 1.0\n");
+    // Churn at availability 0.71 fails some drills, so a perfect record is impossible.
+    write(dir.path(), "strict.toml", &strict);
+    let output = shardsim(dir.path(), &["run", "strict.toml", "--out", "out"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stdout(&output).contains("expect.drill_success_rate_min >= 1: "));
+    assert!(stdout(&output).contains("FAILED"));
+    assert!(
+        dir.path().join("out/summary.csv").is_file(),
+        "the report is still written"
+    );
+
+    let lenient = format!("{SMALL}\n[expect]\ndrill_success_rate_min = 0.1\n");
+    write(dir.path(), "lenient.toml", &lenient);
+    let output = shardsim(dir.path(), &["run", "lenient.toml", "--out", "out2"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
