@@ -140,10 +140,7 @@ fn print_outcome(outcome: &RunOutcome, files: &ReportFiles) {
             .actual
             .map_or_else(|| "not measured".to_string(), |value| format!("{value:.6}"));
         let verdict = if check.passed() { "ok" } else { "FAILED" };
-        println!(
-            "expect {} >= {}: {actual} {verdict}",
-            check.key, check.minimum
-        );
+        println!("{} >= {}: {actual} {verdict}", check.key, check.minimum);
     }
 }
 
