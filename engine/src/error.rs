@@ -75,4 +75,54 @@ pub enum EngineError {
     /// The manifest could not be serialised or parsed as JSON.
     #[error("manifest JSON is invalid: {0}")]
     ManifestJson(String),
+
+    /// The passphrase does not derive the store's key-encryption key.
+    #[error("wrong passphrase: it does not open this store's key-encryption key")]
+    WrongPassphrase,
+
+    /// Key derivation parameters are unusable.
+    #[error("invalid key derivation: {reason}")]
+    InvalidKdf {
+        /// What the derivation reported.
+        reason: String,
+    },
+
+    /// Chunking bounds are outside FastCDC's limits.
+    #[error("invalid chunking parameters: {reason}")]
+    InvalidChunking {
+        /// Which bound is wrong.
+        reason: String,
+    },
+
+    /// The backup is larger than the configured maximum.
+    #[error(
+        "backup of {size} bytes exceeds the maximum of {max} bytes; raise the limit or \
+         back up less at once"
+    )]
+    BackupTooLarge {
+        /// Size of the plaintext.
+        size: u64,
+        /// The configured maximum.
+        max: u64,
+    },
+
+    /// An engine option is out of range.
+    #[error("invalid {option} = {value}: {reason}")]
+    InvalidOption {
+        /// The option's name.
+        option: &'static str,
+        /// The rejected value.
+        value: String,
+        /// The accepted range.
+        reason: String,
+    },
+
+    /// A backup of a chain cannot be restored because a backup it builds on is absent.
+    #[error("backup {backup_id} needs {missing}, which is missing from the chain")]
+    MissingLink {
+        /// The backup being restored.
+        backup_id: String,
+        /// The absent backup.
+        missing: String,
+    },
 }

@@ -25,8 +25,8 @@ pub struct BackupEntry {
     pub materialised_bytes: u64,
     /// The engine's manifest.
     pub manifest: Manifest,
-    /// The data key, kept by the owner.
-    pub key: DataKey,
+    /// The data keys, kept by the owner.
+    pub keys: Vec<DataKey>,
     /// Global index of its first stripe.
     pub first_stripe: u32,
     /// Shards that found a holder.

@@ -74,9 +74,15 @@ impl<'a> Simulation<'a> {
             })
             .collect();
 
+        // Materialised payloads are random bytes, which never compress, so the attempt
+        // would only cost time.
+        let engine = Engine::builder(params)
+            .compression(None)
+            .build()
+            .expect("the builder's options are valid");
         let mut simulation = Simulation {
             scenario,
-            engine: Engine::new(params),
+            engine,
             queue: EventQueue::default(),
             now: SimTime::ZERO,
             end: SimTime::ZERO.after(scenario.duration),

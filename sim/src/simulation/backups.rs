@@ -18,7 +18,8 @@ impl Simulation<'_> {
         let plaintext = workload::draw_plaintext(layout.materialised_len, &mut owner_state.rng);
         let created = self
             .engine
-            .create(&plaintext, self.now.as_unix_secs(), &mut owner_state.rng);
+            .create(&plaintext, self.now.as_unix_secs(), &mut owner_state.rng)
+            .expect("validation keeps materialised backups far below the engine's size limit");
         assert_eq!(created.manifest.stripes.len(), layout.stripes);
 
         let holders = self.place(&layout);
@@ -28,7 +29,7 @@ impl Simulation<'_> {
             size_bytes,
             materialised_bytes: plaintext.len() as u64,
             manifest: created.manifest,
-            key: created.key,
+            keys: created.keys,
             first_stripe: self.ledger.next_stripe(),
             shards_placed: 0,
             short_stripes: 0,
@@ -102,7 +103,7 @@ impl Simulation<'_> {
         // the original plaintext, so Ok means the exact bytes came back.
         let passed = self
             .engine
-            .restore(&entry.manifest, &entry.key, &mut source)
+            .restore(&entry.manifest, &entry.keys, &mut source)
             .is_ok();
 
         self.recorder.drill_download_bytes += fetched_bytes.get();
