@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::metrics::RunOutcome;
-use crate::report::{ReportFiles, write_report};
+use crate::report::{ReportFiles, check_destination, write_report};
 use crate::scenario::Scenario;
 
 /// Exit code when every expectation held.
@@ -38,8 +38,8 @@ enum Command {
         /// Master seed, replacing the scenario's `seed` (0 to 2^63 - 1).
         #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
         seed: Option<u64>,
-        /// Report folder; defaults to reports/<scenario name>.
-        #[arg(long)]
+        /// Report folder; defaults to reports/<scenario name> in the current folder.
+        #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
     /// Validate scenario files without running them.
@@ -86,6 +86,11 @@ fn run_command(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> u8 {
         scenario.seed = seed;
     }
     let out = out.unwrap_or_else(|| Path::new("reports").join(&scenario.name));
+    // Checked before the run, so that a bad --out fails at once, not after hours.
+    if let Err(error) = check_destination(&out) {
+        eprintln!("error: {error}");
+        return EXIT_INVALID_INPUT;
+    }
 
     println!(
         "running {} (seed {}, scenario hash {})",
@@ -130,7 +135,8 @@ fn print_outcome(outcome: &RunOutcome, files: &ReportFiles) {
         summary.drills_passed,
         summary.drills_failed
     );
-    println!("wrote {}/", files.dir.display());
+    let dir = files.dir.display().to_string();
+    println!("wrote {}/", dir.trim_end_matches('/'));
     for file in &files.files {
         let name = file.file_name().map(|name| name.to_string_lossy());
         println!("  {}", name.unwrap_or_default());
@@ -140,7 +146,10 @@ fn print_outcome(outcome: &RunOutcome, files: &ReportFiles) {
             .actual
             .map_or_else(|| "not measured".to_string(), |value| format!("{value:.6}"));
         let verdict = if check.passed() { "ok" } else { "FAILED" };
-        println!("{} >= {}: {actual} {verdict}", check.key, check.minimum);
+        println!(
+            "{}: {actual}, minimum {}: {verdict}",
+            check.key, check.minimum
+        );
     }
 }
 
@@ -149,13 +158,13 @@ fn check_command(paths: &[PathBuf]) -> u8 {
     for path in paths {
         match Scenario::load(path) {
             Ok(scenario) => println!(
-                "{}: valid ({} peers in {} regions, k = {} of n = {}, {} backups over {})",
+                "{}: valid ({}, {}, k = {} of n = {}, {} over {})",
                 path.display(),
-                scenario.peer_count(),
-                scenario.regions().len(),
+                count(scenario.peer_count(), "peer"),
+                count(scenario.regions().len() as u64, "region"),
                 scenario.engine.k,
                 scenario.engine.n,
-                scenario.workload.total_backups(),
+                count(scenario.workload.total_backups(), "backup"),
                 scenario.duration
             ),
             Err(error) => code = report_invalid(&error),
@@ -169,4 +178,13 @@ fn report_invalid(error: &crate::ScenarioError) -> u8 {
         eprintln!("error: {line}");
     }
     EXIT_INVALID_INPUT
+}
+
+/// `1 peer`, `2 peers`.
+fn count(number: u64, noun: &str) -> String {
+    if number == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{number} {noun}s")
+    }
 }

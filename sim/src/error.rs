@@ -31,7 +31,7 @@ impl std::fmt::Display for Problem {
 #[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario file {path}: {reason}; check the path")]
+    #[error("cannot read scenario file {path}: {reason}")]
     Read {
         /// The path as given.
         path: String,
@@ -65,15 +65,13 @@ pub enum ReportError {
         source: std::io::Error,
     },
 
-    /// The output folder exists and does not look like an earlier report, so it is left
-    /// untouched.
-    #[error(
-        "output folder {path} exists and is not a shardsim report (it has no summary.csv); \
-         choose another --out or remove it"
-    )]
-    NotAReport {
-        /// The folder that was kept.
+    /// The output path cannot take a report; it is left untouched.
+    #[error("cannot write the report to {path}: {reason}")]
+    Unsuitable {
+        /// The path given.
         path: PathBuf,
+        /// Why, and what to do instead.
+        reason: String,
     },
 
     /// A CSV row could not be written.

@@ -58,7 +58,7 @@ mod workload;
 
 pub use error::{Problem, ReportError, ScenarioError};
 pub use metrics::{BackupRow, ExpectationCheck, RunOutcome, Summary, TimelineRow};
-pub use report::{ReportFiles, write_report};
+pub use report::{REPORT_FILES, ReportFiles, check_destination, write_report};
 pub use scenario::{
     Churn, Drills, EngineSettings, Expectations, PeerGroup, ReportSettings, Scenario,
     SessionDistribution, Workload,

@@ -14,10 +14,8 @@ pub type PeerId = u32;
 
 /// All peers of a run.
 pub struct Population {
-    /// Region index of each peer, into `region_names`.
+    /// Region index of each peer, in order of first appearance in the scenario.
     pub region: Vec<u16>,
-    /// Region names in order of first appearance in the scenario.
-    pub region_names: Vec<String>,
     /// Capacity of each peer in logical bytes.
     pub capacity_bytes: Vec<u64>,
     /// Logical bytes each peer stores.
@@ -42,10 +40,8 @@ impl Population {
     /// `peer/{group}/{index in group}`, and draws whether it starts online.
     pub fn new(scenario: &Scenario) -> Self {
         let total = usize::try_from(scenario.peer_count()).expect("peer count fits in memory");
-        let region_names: Vec<String> = scenario.regions().into_iter().map(String::from).collect();
         let mut population = Population {
             region: Vec::with_capacity(total),
-            region_names,
             capacity_bytes: Vec::with_capacity(total),
             used_bytes: vec![0; total],
             online: Vec::with_capacity(total),
@@ -56,12 +52,14 @@ impl Population {
             online_position: Vec::with_capacity(total),
         };
 
+        let region_index: std::collections::BTreeMap<&str, usize> = scenario
+            .regions()
+            .into_iter()
+            .enumerate()
+            .map(|(index, name)| (name, index))
+            .collect();
         for (group_index, group) in scenario.peers.iter().enumerate() {
-            let region = population
-                .region_names
-                .iter()
-                .position(|name| *name == group.region)
-                .expect("region names come from these groups");
+            let region = region_index[group.region.as_str()];
             let model = group.churn.as_ref().map(SessionModel::new);
             for index in 0..group.count {
                 let mut rng =

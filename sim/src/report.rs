@@ -7,6 +7,8 @@
 //! existing folder is left untouched and the run fails instead.
 
 mod folder;
+
+pub use folder::check_destination;
 mod plot;
 mod tables;
 
@@ -26,6 +28,16 @@ pub const BACKUPS_FILE: &str = "backups.csv";
 /// Stem of the recovery plot, written as `.png` and `.svg`.
 pub const RECOVERY_PLOT: &str = "recovery";
 
+/// Every file a report holds; a folder with anything else is never replaced.
+pub const REPORT_FILES: [&str; 6] = [
+    SCENARIO_FILE,
+    SUMMARY_FILE,
+    TIMELINE_FILE,
+    BACKUPS_FILE,
+    "recovery.png",
+    "recovery.svg",
+];
+
 /// Where a report was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportFiles {
@@ -40,9 +52,9 @@ pub struct ReportFiles {
 ///
 /// # Errors
 ///
-/// [`ReportError::NotAReport`] when `dir` exists, is not empty and holds no
-/// `summary.csv`; [`ReportError::Io`], [`ReportError::Csv`] or [`ReportError::Plot`] when
-/// a file cannot be written. On error the destination is unchanged.
+/// [`ReportError::Unsuitable`] when [`check_destination`] rejects `dir`;
+/// [`ReportError::Io`], [`ReportError::Csv`] or [`ReportError::Plot`] when a file
+/// cannot be written. On error the destination is unchanged.
 pub fn write_report(outcome: &RunOutcome, dir: &Path) -> Result<ReportFiles, ReportError> {
     folder::check_destination(dir)?;
     let staging = folder::Staging::create(dir)?;

@@ -16,6 +16,9 @@ pub use model::{
 
 use crate::error::{Problem, ScenarioError};
 
+/// Largest scenario file read, 1 MiB: far above any hand-written scenario.
+const SCENARIO_BYTES_MAX: u64 = 1 << 20;
+
 impl Scenario {
     /// Reads, parses and validates a scenario file.
     ///
@@ -24,11 +27,25 @@ impl Scenario {
     /// [`ScenarioError::Read`] when the file cannot be read, and
     /// [`ScenarioError::Invalid`] with every problem found in it.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Read {
-            path: path.display().to_string(),
-            reason: error.to_string(),
-        })?;
-        Scenario::parse(&source, &path.display().to_string())
+        let shown = path.display().to_string();
+        let read_error = |reason: String| ScenarioError::Read {
+            path: shown.clone(),
+            reason,
+        };
+        let metadata = std::fs::metadata(path).map_err(|error| read_error(error.to_string()))?;
+        if !metadata.is_file() {
+            return Err(read_error("it is not a regular file".to_string()));
+        }
+        if metadata.len() > SCENARIO_BYTES_MAX {
+            return Err(read_error(format!(
+                "it has {} bytes, and scenario files are limited to {SCENARIO_BYTES_MAX}",
+                metadata.len()
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|error| read_error(error.to_string()))?;
+        let source = String::from_utf8(bytes)
+            .map_err(|_| read_error("it is not UTF-8 text; save it as UTF-8".to_string()))?;
+        Scenario::parse(&source, &shown)
     }
 
     /// Parses and validates scenario text; `file` names it in error messages.
@@ -74,27 +91,86 @@ impl Scenario {
 
     /// Distinct regions, in order of first appearance.
     pub fn regions(&self) -> Vec<&str> {
-        let mut regions: Vec<&str> = Vec::new();
-        for group in &self.peers {
-            if !regions.contains(&group.region.as_str()) {
-                regions.push(&group.region);
-            }
-        }
-        regions
+        let mut seen = std::collections::BTreeSet::new();
+        self.peers
+            .iter()
+            .map(|group| group.region.as_str())
+            .filter(|region| seen.insert(*region))
+            .collect()
     }
 }
 
 /// Turns a TOML or serde error into a located problem.
 fn parse_problem(source: &str, file: &str, error: &toml::de::Error) -> Problem {
-    let line = error.span().map(|span| locate::line_at(source, span.start));
-    let key = line
-        .and_then(|line| locate::key_on_line(source, line))
-        .unwrap_or_else(|| "(document)".to_string());
+    let message = error.message().trim().to_string();
+    let span_key = error
+        .span()
+        .and_then(|span| locate::key_at(source, span.start));
+
+    // A missing key has no line of its own: name it inside the table the error points
+    // at, and give a line only when that is a table header.
+    if let Some(field) = missing_field(&message) {
+        let on_header = error
+            .span()
+            .filter(|span| source[span.start..].trim_start().starts_with('['));
+        let key = match (&span_key, &on_header) {
+            (Some(table), Some(_)) => format!("{table}.{field}"),
+            _ => field.to_string(),
+        };
+        return Problem {
+            file: file.to_string(),
+            line: on_header.map(|span| locate::line_at(source, span.start)),
+            key,
+            message: format!("{message}; add it"),
+        };
+    }
+
     Problem {
         file: file.to_string(),
-        line,
-        key,
-        message: error.message().trim().to_string(),
+        line: error.span().map(|span| locate::line_at(source, span.start)),
+        key: span_key.unwrap_or_else(|| "(file)".to_string()),
+        message: with_hint(message),
+    }
+}
+
+/// The field name of a serde "missing field" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+/// Adds what to write instead to the type errors serde reports in its own terms.
+fn with_hint(message: String) -> String {
+    let hints = [
+        (
+            "expected u32",
+            "write a whole number without quotes, for example 200",
+        ),
+        (
+            "expected u64",
+            "write a whole number from 0 to 9223372036854775807 without quotes",
+        ),
+        (
+            "expected f64",
+            "write a number without quotes, for example 0.99",
+        ),
+        (
+            "expected a string",
+            "durations and sizes are quoted with a unit, for example \"30d\" or \"64MiB\"",
+        ),
+        (
+            "expected a sequence",
+            "write each peer group as a [[peers]] table, with double brackets",
+        ),
+        (
+            "expected struct Churn",
+            "write churn = { mean_online = \"16h\", mean_offline = \"4h\" }",
+        ),
+    ];
+    match hints.iter().find(|(pattern, _)| message.contains(pattern)) {
+        Some((_, hint)) => format!("{message}; {hint}"),
+        None => message,
     }
 }
 

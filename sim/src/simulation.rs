@@ -137,8 +137,12 @@ impl<'a> Simulation<'a> {
             Event::Sample => {
                 self.recorder
                     .sample(self.now, &self.population, &self.ledger);
-                let next = self.now.after(self.scenario.report.sample_interval);
-                self.queue.push(next, Event::Sample);
+                // The last sample falls at the end even when the interval does not
+                // divide the duration, so the timeline's drill counts add up.
+                if self.now < self.end {
+                    let next = self.now.after(self.scenario.report.sample_interval);
+                    self.queue.push(next.min(self.end), Event::Sample);
+                }
             }
         }
     }

@@ -25,6 +25,25 @@ const SIZE_UNITS: [(&str, u64); 9] = [
     ("B", 1),
 ];
 
+impl ByteSize {
+    /// The size in the largest binary unit that keeps it at or above 1, with one
+    /// decimal, as in `9.5 GiB`; for messages, not for files.
+    pub fn human(self) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+        let mut value = self.0 as f64;
+        let mut unit = 0;
+        while value >= 1024.0 && unit + 1 < units.len() {
+            value /= 1024.0;
+            unit += 1;
+        }
+        if unit == 0 {
+            format!("{} B", self.0)
+        } else {
+            format!("{value:.1} {}", units[unit])
+        }
+    }
+}
+
 impl std::str::FromStr for ByteSize {
     type Err = String;
 
@@ -94,6 +113,13 @@ mod tests {
             assert!(bad.parse::<ByteSize>().is_err(), "{bad}");
         }
         assert!("20000000TiB".parse::<ByteSize>().is_err());
+    }
+
+    #[test]
+    fn human_sizes_read_well() {
+        assert_eq!(ByteSize(512).human(), "512 B");
+        assert_eq!(ByteSize(10_560_000 << 10).human(), "10.1 GiB");
+        assert_eq!(ByteSize(u64::MAX).human(), "16.0 EiB");
     }
 
     #[test]

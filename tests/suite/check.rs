@@ -48,7 +48,8 @@ fn quickstart_is_valid() {
     let output = shardsim(&repository(), &["check", "scenarios/quickstart.toml"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stdout(&output).contains("valid (600 peers in 3 regions"),
+        stdout(&output)
+            .contains("valid (600 peers, 3 regions, k = 3 of n = 5, 120 backups over 30d)"),
         "{}",
         stdout(&output)
     );

@@ -114,7 +114,7 @@ fn foreign_folder_is_left_untouched() {
     let output = shardsim(dir.path(), &["run", "small.toml", "--out", "precious"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("is not a shardsim report"),
+        stderr(&output).contains("holds an entry that a report would delete (thesis.tex)"),
         "{}",
         stderr(&output)
     );
@@ -136,8 +136,8 @@ fn failed_expectation_exits_1() {
     write(dir.path(), "strict.toml", &strict);
     let output = shardsim(dir.path(), &["run", "strict.toml", "--out", "out"]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
-    assert!(stdout(&output).contains("expect.drill_success_rate_min >= 1: "));
-    assert!(stdout(&output).contains("FAILED"));
+    assert!(stdout(&output).contains("expect.drill_success_rate_min: "));
+    assert!(stdout(&output).contains(", minimum 1: FAILED"));
     assert!(
         dir.path().join("out/summary.csv").is_file(),
         "the report is still written"
@@ -147,4 +147,92 @@ fn failed_expectation_exits_1() {
     write(dir.path(), "lenient.toml", &lenient);
     let output = shardsim(dir.path(), &["run", "lenient.toml", "--out", "out2"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
+#[test]
+fn extra_file_beside_a_report_is_kept() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    write(dir.path(), "small.toml", SMALL);
+    shardsim(dir.path(), &["run", "small.toml", "--out", "out"]);
+    write(&dir.path().join("out"), "notes.txt", "mine");
+
+    let output = shardsim(dir.path(), &["run", "small.toml", "--out", "out"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("(notes.txt)"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !stdout(&output).contains("running"),
+        "checked before the run"
+    );
+    let kept = fs::read_to_string(dir.path().join("out/notes.txt")).expect("kept");
+    assert_eq!(kept, "mine");
+}
+
+#[test]
+fn unsuitable_out_paths_exit_2() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    write(dir.path(), "small.toml", SMALL);
+    write(dir.path(), "afile", "x");
+    fs::create_dir(dir.path().join("real")).expect("mkdir");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("real", dir.path().join("link")).expect("symlink");
+
+    for (out, expected) in [
+        ("afile", "it is a file"),
+        (".", "does not end in a folder name"),
+        ("real/..", "does not end in a folder name"),
+        ("link", "symbolic link"),
+    ] {
+        let output = shardsim(dir.path(), &["run", "small.toml", "--out", out]);
+        assert_eq!(output.status.code(), Some(2), "--out {out}");
+        assert!(
+            stderr(&output).contains(expected),
+            "--out {out}: {}",
+            stderr(&output)
+        );
+    }
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .expect("listing")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("afile")).expect("kept"),
+        "x"
+    );
+}
+
+#[test]
+fn last_sample_falls_at_the_end() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let odd = format!("{SMALL}\n[report]\nsample_interval = \"5h\"\n");
+    write(dir.path(), "odd.toml", &odd);
+    let output = shardsim(dir.path(), &["run", "odd.toml", "--out", "out"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let mut reader = csv::Reader::from_path(dir.path().join("out/timeline.csv")).expect("csv");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(
+        rows.last().map(|row| row[0].to_string()),
+        Some("259200".to_string())
+    );
+    let timeline_drills: u64 = rows
+        .iter()
+        .map(|row| row[8].parse::<u64>().expect("n") + row[9].parse::<u64>().expect("n"))
+        .sum();
+
+    let mut summary = csv::Reader::from_path(dir.path().join("out/summary.csv")).expect("csv");
+    let row = summary.records().next().expect("row").expect("row");
+    let total = row[17].parse::<u64>().expect("n") + row[18].parse::<u64>().expect("n");
+    assert_eq!(timeline_drills, total);
 }

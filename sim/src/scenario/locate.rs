@@ -60,39 +60,86 @@ pub fn line_at(source: &str, offset: usize) -> usize {
         + 1
 }
 
-/// The dotted key written on `line`, prefixed by the table header above it, as in
-/// `engine.k`; used for parse errors, which report a position but not a key.
-pub fn key_on_line(source: &str, line: usize) -> Option<String> {
-    let lines: Vec<&str> = source.lines().collect();
-    let text = lines.get(line.checked_sub(1)?)?.trim();
-    let key = text
-        .split_once('=')
-        .map(|(key, _)| key.trim().trim_matches('"').to_string());
+/// The dotted key at byte `offset`, as in `engine.k` or `peers[1].churn.mean_online`;
+/// used for parse errors, which report a position but not a key. Returns the table
+/// path alone when the offset is on a table header.
+pub fn key_at(source: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(source.len());
+    let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[offset..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i);
+    let line = &source[line_start..line_end];
+    let column = offset - line_start;
 
-    let header = lines[..line - 1]
-        .iter()
-        .rev()
-        .map(|line| line.trim())
-        .find(|line| line.starts_with('['))
-        .map(|line| {
-            line.trim_matches(|c| c == '[' || c == ']')
-                .trim()
-                .to_string()
-        });
-
-    match (header, key) {
-        (Some(header), Some(key)) => Some(format!("{header}.{key}")),
-        (None, Some(key)) => Some(key),
-        (_, None) if text.starts_with('[') => Some(header_of(text)),
-        (Some(header), None) => Some(header),
-        (None, None) => None,
+    let table = table_path(&source[..line_start]);
+    let text = strip_comment(line).trim();
+    if text.starts_with('[') {
+        return table_path(&source[..line_end]);
     }
+
+    let mut parts: Vec<String> = table.into_iter().collect();
+    if let Some((key, _)) = text.split_once('=') {
+        parts.push(clean_key(key));
+        // Inside an inline table the offending key is the last one before the offset.
+        let first_equals = line.find('=').unwrap_or(0);
+        let before = &line[..column.min(line.len())];
+        if let Some(last_equals) = before.rfind('=')
+            && last_equals > first_equals
+        {
+            let inner = before[..last_equals]
+                .rsplit(['{', ','])
+                .next()
+                .map(clean_key)
+                .unwrap_or_default();
+            if !inner.is_empty() {
+                parts.push(inner);
+            }
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("."))
 }
 
-fn header_of(text: &str) -> String {
-    text.trim_matches(|c| c == '[' || c == ']')
-        .trim()
-        .to_string()
+/// Path of the table that the text ends inside, with the index of an array of tables,
+/// as in `peers[2]` or `engine`.
+fn table_path(text: &str) -> Option<String> {
+    let headers: Vec<&str> = text
+        .lines()
+        .map(|line| strip_comment(line).trim())
+        .filter(|line| line.starts_with('['))
+        .collect();
+    let last = *headers.last()?;
+    if let Some(name) = last
+        .strip_prefix("[[")
+        .and_then(|rest| rest.strip_suffix("]]"))
+    {
+        let name = name.trim();
+        let index = headers
+            .iter()
+            .filter(|header| {
+                header
+                    .strip_prefix("[[")
+                    .and_then(|r| r.strip_suffix("]]"))
+                    .map(str::trim)
+                    == Some(name)
+            })
+            .count()
+            - 1;
+        return Some(format!("{name}[{index}]"));
+    }
+    last.strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .map(|name| name.trim().to_string())
+}
+
+/// The line without a trailing `#` comment; a `#` inside a string is rare in scenario
+/// files, and only makes the reported key less precise.
+fn strip_comment(line: &str) -> &str {
+    line.split('#').next().unwrap_or(line)
+}
+
+fn clean_key(key: &str) -> String {
+    key.trim().trim_matches('"').to_string()
 }
 
 #[cfg(test)]
@@ -123,10 +170,32 @@ mod tests {
         assert_eq!(line_of(SOURCE, &path), Some(9));
     }
 
+    fn offset_of(source: &str, needle: &str) -> usize {
+        source.find(needle).expect("needle is in the source")
+    }
+
     #[test]
-    fn names_key_on_line() {
-        assert_eq!(key_on_line(SOURCE, 10), Some("engine.k".to_string()));
-        assert_eq!(key_on_line(SOURCE, 1), Some("name".to_string()));
-        assert_eq!(key_on_line(SOURCE, 9), Some("engine".to_string()));
+    fn names_key_at_offset() {
+        let at = |needle| key_at(SOURCE, offset_of(SOURCE, needle));
+        assert_eq!(at("k = 3"), Some("engine.k".to_string()));
+        assert_eq!(at("\"demo\""), Some("name".to_string()));
+        assert_eq!(at("[engine]"), Some("engine".to_string()));
+        assert_eq!(at("count = 4"), Some("peers[1].count".to_string()));
+        assert_eq!(at("count = 3"), Some("peers[0].count".to_string()));
+    }
+
+    #[test]
+    fn names_inline_and_commented_keys() {
+        let source = "[[peers]] # first\nchurn = { mean_online = \"8x\", mean_offline = \"1h\" }\n";
+        let offset = offset_of(source, "\"8x\"");
+        assert_eq!(
+            key_at(source, offset),
+            Some("peers[0].churn.mean_online".to_string())
+        );
+        let source = "[engine]  # coding\nk = \"3\"\n";
+        assert_eq!(
+            key_at(source, offset_of(source, "\"3\"")),
+            Some("engine.k".to_string())
+        );
     }
 }

@@ -115,7 +115,12 @@ fn negative_count_is_located() {
     let source = VALID.replace("count = 10", "count = -10");
     let problem = single_problem(&source);
     assert_eq!(problem.line, Some(7));
-    assert_eq!(problem.key, "peers.count");
+    assert_eq!(problem.key, "peers[0].count");
+    assert!(
+        problem.message.contains("write a whole number"),
+        "{}",
+        problem.message
+    );
 }
 
 #[test]
@@ -210,4 +215,106 @@ fn missing_file_is_a_read_error() {
         Scenario::load(std::path::Path::new("no/such/scenario.toml")).expect_err("missing file");
     assert!(matches!(error, ScenarioError::Read { .. }));
     assert!(error.to_string().contains("no/such/scenario.toml"));
+}
+
+#[test]
+fn missing_field_is_named() {
+    let source = VALID.replace("duration = \"2d\"\n", "");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "duration");
+    assert_eq!(problem.line, None);
+    assert!(
+        problem.message.contains("missing field `duration`"),
+        "{}",
+        problem.message
+    );
+
+    let source = VALID.replace("n = 5\n", "");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "engine.n");
+    assert_eq!(problem.line, Some(18));
+}
+
+#[test]
+fn number_for_duration_gets_a_hint() {
+    let source = VALID.replace("duration = \"2d\"", "duration = 2");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "duration");
+    assert!(
+        problem.message.contains("for example \"30d\""),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn seed_above_toml_range_is_rejected() {
+    let source = VALID.replace("seed = 5", "seed = 9223372036854775808");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "seed");
+}
+
+#[test]
+fn zero_n_is_reported_on_n() {
+    let source = VALID.replace("n = 5", "n = 0");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "engine.n");
+    assert_eq!(problem.message, "must be at least 1");
+}
+
+#[test]
+fn name_must_start_with_letter_or_digit() {
+    for bad in ["-rf", "_x", ".hidden", "a/b", ""] {
+        let source = VALID.replace("name = \"unit\"", &format!("name = {bad:?}"));
+        assert_eq!(single_problem(&source).key, "name", "{bad}");
+    }
+    let long = "x".repeat(101);
+    let source = VALID.replace("name = \"unit\"", &format!("name = {long:?}"));
+    assert_eq!(single_problem(&source).key, "name");
+}
+
+#[test]
+fn memory_estimate_saturates() {
+    let source = VALID
+        .replace("k = 3", "k = 1")
+        .replace(
+            "n = 5",
+            "n = 256\nshard_size = \"256KiB\"\nmaterialised_shard_size = \"2KiB\"",
+        )
+        .replace("size_max = \"8MiB\"", "size_max = \"8388608TiB\"")
+        .replace("count = 10", "count = 300");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "engine.materialised_shard_size");
+    assert!(problem.message.contains("of memory"), "{}", problem.message);
+}
+
+#[test]
+fn huge_peer_count_is_rejected() {
+    let source = VALID.replace("count = 10", "count = 4000000000");
+    let found = problems(&source);
+    assert!(
+        found.iter().any(|p| p.message.contains("of memory")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn endless_churn_is_rejected() {
+    let source = VALID
+        .replace(
+            "mean_online = \"8h\", mean_offline = \"2h\"",
+            "mean_online = \"1ms\", mean_offline = \"1ms\"",
+        )
+        .replace("count = 10", "count = 10000");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "duration");
+    assert!(problem.message.contains("events"), "{}", problem.message);
+}
+
+#[test]
+fn unmeasurable_drill_expectation_is_rejected() {
+    let source =
+        format!("{VALID}\n[drills]\ninterval = \"3d\"\n\n[expect]\ndrill_success_rate_min = 0.5\n");
+    let problem = single_problem(&source);
+    assert_eq!(problem.key, "expect.drill_success_rate_min");
 }

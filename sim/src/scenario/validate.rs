@@ -1,6 +1,6 @@
 //! Checks of a parsed scenario that serde's types cannot express.
 
-use shardsim_engine::{MAX_TOTAL_SHARDS, TAG_LEN};
+use shardsim_engine::MAX_TOTAL_SHARDS;
 
 use super::locate::PathPart::{self, Index, Key};
 use super::model::Scenario;
@@ -14,9 +14,24 @@ pub const SHARD_SIZE_RANGE: (u64, u64) = (256 << 10, 20 << 20);
 /// Smallest materialised shard: enough that a stripe carries its tag and some data.
 pub const MATERIALISED_SHARD_MIN: u64 = 64;
 
-/// Most materialised bytes a run may hold, 8 GiB, so that a scenario that would
-/// exhaust memory is rejected before it starts.
-pub const MATERIALISED_TOTAL_MAX: u64 = 8 << 30;
+/// Most memory a run may need by the estimate of [`memory_estimate`], 8 GiB, so that a
+/// scenario that would exhaust memory is rejected before it starts.
+pub const MEMORY_MAX: u64 = 8 << 30;
+
+/// Most events a run may process, so that a run that would take days is rejected
+/// before it starts; at the loop's few million events per second this is minutes.
+pub const EVENTS_MAX: f64 = 2e9;
+
+/// Longest scenario name; the report folder's staging name adds about 20 bytes, and
+/// file systems allow 255.
+pub const NAME_LEN_MAX: usize = 100;
+
+/// Bookkeeping bytes per peer, owner, backup and shard, measured from the structs they
+/// live in and rounded up; the estimate adds materialised shard bytes to these.
+const PEER_BYTES: u64 = 512;
+const OWNER_BYTES: u64 = 384;
+const BACKUP_BYTES: u64 = 512;
+const SHARD_BYTES: u64 = 64;
 
 /// Most timeline rows a run may write.
 pub const TIMELINE_ROWS_MAX: u64 = 1_000_000;
@@ -41,6 +56,16 @@ pub fn validate(scenario: &Scenario) -> Vec<Violation> {
     };
 
     check_name(scenario, &mut fail);
+    if scenario.seed > i64::MAX as u64 {
+        fail(
+            &[Key("seed")],
+            format!(
+                "seed = {} is above 2^63 - 1, the largest TOML integer; use 0 to {}",
+                scenario.seed,
+                i64::MAX
+            ),
+        );
+    }
     positive_duration(&[Key("duration")], scenario.duration, &mut fail);
     check_peers(scenario, &mut fail);
     check_workload(scenario, &mut fail);
@@ -52,6 +77,14 @@ pub fn validate(scenario: &Scenario) -> Vec<Violation> {
     );
     check_report(scenario, &mut fail);
     check_expectations(scenario, &mut fail);
+    if found.is_empty() {
+        check_cost(scenario, &mut |path: &[PathPart], message| {
+            found.push(Violation {
+                path: path.to_vec(),
+                message,
+            })
+        });
+    }
     found
 }
 
@@ -60,12 +93,17 @@ type Fail<'a> = dyn FnMut(&[PathPart], String) + 'a;
 fn check_name(scenario: &Scenario, fail: &mut Fail<'_>) {
     let name = &scenario.name;
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if name.is_empty() || !name.chars().all(allowed) || name.starts_with('.') {
+    let starts_well = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    if !starts_well || !name.chars().all(allowed) || name.len() > NAME_LEN_MAX {
         fail(
             &[Key("name")],
             format!(
-                "name {name:?} is used as a folder name, so it must be non-empty, start \
-                 with a letter or digit, and hold only letters, digits, '-', '_' or '.'"
+                "name {name:?} is used as a folder name, so it must start with a letter or \
+                 digit, hold only letters, digits, '-', '_' or '.', and have at most \
+                 {NAME_LEN_MAX} characters"
             ),
         );
     }
@@ -109,12 +147,19 @@ fn check_peers(scenario: &Scenario, fail: &mut Fail<'_>) {
         }
     }
 
-    let total: u64 = scenario
-        .peers
-        .iter()
-        .map(|group| u64::from(group.count))
-        .sum();
-    let n_is_valid = scenario.engine.n as usize <= MAX_TOTAL_SHARDS;
+    let regions = scenario.regions().len();
+    if regions > usize::from(u16::MAX) {
+        fail(
+            &[Key("peers")],
+            format!(
+                "{regions} distinct regions exceed the limit of {}; merge regions",
+                u16::MAX
+            ),
+        );
+    }
+
+    let total = scenario.peer_count();
+    let n_is_valid = (1..=MAX_TOTAL_SHARDS).contains(&(scenario.engine.n as usize));
     if n_is_valid && total > 0 && total < u64::from(scenario.engine.n) {
         fail(
             &[Key("engine"), Key("n")],
@@ -161,11 +206,13 @@ fn check_engine(scenario: &Scenario, fail: &mut Fail<'_>) {
     let engine = &scenario.engine;
     let at = |key| [Key("engine"), Key(key)];
     positive_count(&at("k"), engine.k, fail);
-    if engine.k > engine.n {
+    positive_count(&at("n"), engine.n, fail);
+    if engine.n > 0 && engine.k > engine.n {
         fail(
             &at("k"),
             format!(
-                "k = {} exceeds n = {}; k of n needs k <= n",
+                "k = {} exceeds n = {}; lower k or raise n, since a stripe of n shards \
+                 is rebuilt from any k of them",
                 engine.k, engine.n
             ),
         );
@@ -175,7 +222,7 @@ fn check_engine(scenario: &Scenario, fail: &mut Fail<'_>) {
             &at("n"),
             format!(
                 "n = {} exceeds {MAX_TOTAL_SHARDS}, the most shards the GF(2^8) \
-                 Reed-Solomon code supports",
+                 Reed-Solomon code supports; lower n to {MAX_TOTAL_SHARDS} or less",
                 engine.n
             ),
         );
@@ -204,31 +251,7 @@ fn check_engine(scenario: &Scenario, fail: &mut Fail<'_>) {
                 engine.shard_size
             ),
         );
-    } else if engine.k > 0 && engine.k <= engine.n {
-        check_memory(scenario, fail);
     }
-}
-
-/// Rejects a scenario whose materialised shards would not fit in memory.
-fn check_memory(scenario: &Scenario, fail: &mut Fail<'_>) {
-    let engine = &scenario.engine;
-    let k = u64::from(engine.k);
-    let stripe_logical = k * engine.shard_size.0;
-    let stripes_max = scenario.workload.size_max.0.div_ceil(stripe_logical).max(1);
-    let per_backup = stripes_max * u64::from(engine.n) * engine.materialised_shard_size.0;
-    let total = per_backup.saturating_mul(scenario.workload.total_backups());
-    if total > MATERIALISED_TOTAL_MAX {
-        fail(
-            &[Key("engine"), Key("materialised_shard_size")],
-            format!(
-                "the run would hold up to {} of materialised shards, over the {} limit; \
-                 lower materialised_shard_size or the workload",
-                ByteSize(total),
-                ByteSize(MATERIALISED_TOTAL_MAX)
-            ),
-        );
-    }
-    debug_assert!(engine.materialised_shard_size.0 * k > TAG_LEN as u64);
 }
 
 fn check_report(scenario: &Scenario, fail: &mut Fail<'_>) {
@@ -256,6 +279,22 @@ fn check_report(scenario: &Scenario, fail: &mut Fail<'_>) {
 
 fn check_expectations(scenario: &Scenario, fail: &mut Fail<'_>) {
     let expect = &scenario.expect;
+    let first_drill = scenario
+        .workload
+        .first_backup
+        .0
+        .saturating_add(scenario.drills.interval.0);
+    if expect.drill_success_rate_min.is_some() && first_drill > scenario.duration.0 {
+        fail(
+            &[Key("expect"), Key("drill_success_rate_min")],
+            format!(
+                "no drill runs before the end: the first is due at first_backup + \
+                 drills.interval = {}, after duration = {}; shorten drills.interval",
+                SimDuration(first_drill),
+                scenario.duration
+            ),
+        );
+    }
     let fractions = [
         ("drill_success_rate_min", expect.drill_success_rate_min),
         (
@@ -273,4 +312,75 @@ fn check_expectations(scenario: &Scenario, fail: &mut Fail<'_>) {
             );
         }
     }
+}
+
+/// Rejects a valid-looking scenario that would need too much memory or time. Runs only
+/// when every other rule holds, so its arithmetic can trust the values.
+fn check_cost(scenario: &Scenario, fail: &mut Fail<'_>) {
+    let memory = memory_estimate(scenario);
+    if memory > MEMORY_MAX {
+        fail(
+            &[Key("engine"), Key("materialised_shard_size")],
+            format!(
+                "the run would need about {} of memory, over the {} limit; lower \
+                 materialised_shard_size, the number of backups or their size, or the \
+                 number of peers",
+                ByteSize(memory).human(),
+                ByteSize(MEMORY_MAX).human()
+            ),
+        );
+    }
+    let events = event_estimate(scenario);
+    if events > EVENTS_MAX {
+        fail(
+            &[Key("duration")],
+            format!(
+                "the run would process about {events:.1e} events, over the limit of \
+                 {EVENTS_MAX:.0e}; lengthen churn sessions or the drill and sample \
+                 intervals, or shorten the run"
+            ),
+        );
+    }
+}
+
+/// Bytes a run needs at most: materialised shards plus bookkeeping, saturating.
+pub fn memory_estimate(scenario: &Scenario) -> u64 {
+    let engine = &scenario.engine;
+    let stripe_logical = u64::from(engine.k)
+        .saturating_mul(engine.shard_size.0)
+        .max(1);
+    let stripes_max = scenario.workload.size_max.0.div_ceil(stripe_logical).max(1);
+    let shards = stripes_max
+        .saturating_mul(u64::from(engine.n))
+        .saturating_mul(scenario.workload.total_backups());
+    let per_shard = engine.materialised_shard_size.0.saturating_add(SHARD_BYTES);
+
+    shards
+        .saturating_mul(per_shard)
+        .saturating_add(scenario.peer_count().saturating_mul(PEER_BYTES))
+        .saturating_add(u64::from(scenario.workload.owners).saturating_mul(OWNER_BYTES))
+        .saturating_add(
+            scenario
+                .workload
+                .total_backups()
+                .saturating_mul(BACKUP_BYTES),
+        )
+}
+
+/// Events a run processes, roughly: session ends, backups, drills and samples.
+pub fn event_estimate(scenario: &Scenario) -> f64 {
+    let duration_s = scenario.duration.as_secs_f64();
+    let sessions: f64 = scenario
+        .peers
+        .iter()
+        .filter_map(|group| {
+            let churn = group.churn.as_ref()?;
+            let cycle_s = churn.mean_online.as_secs_f64() + churn.mean_offline.as_secs_f64();
+            Some(f64::from(group.count) * 2.0 * duration_s / cycle_s)
+        })
+        .sum();
+    let backups = scenario.workload.total_backups() as f64;
+    let drills = backups * duration_s / scenario.drills.interval.as_secs_f64();
+    let samples = duration_s / scenario.report.sample_interval.as_secs_f64();
+    sessions + backups + drills + samples
 }
