@@ -331,13 +331,35 @@ impl Manifest {
             carried += (stripe.sealed_len - TAG_LEN) as u64;
         }
 
-        let expected_stripes =
-            params.stripes_for(usize::try_from(self.plaintext_len).unwrap_or(usize::MAX));
-        if self.stripes.len() != expected_stripes || carried != self.plaintext_len {
+        let stored_len = usize::try_from(self.stored_len).unwrap_or(usize::MAX);
+        let expected_stripes = params.stripes_for(stored_len);
+        if self.stripes.len() != expected_stripes || carried != self.stored_len {
             return Err(invalid(format!(
-                "{} stripes carry {carried} bytes, but the plaintext has {} bytes in {expected_stripes} stripes",
+                "{} stripes carry {carried} bytes, but the pack stores {} bytes in \
+                 {expected_stripes} stripes",
                 self.stripes.len(),
+                self.stored_len
+            )));
+        }
+        if self.key_ids.len() != Self::keys_needed(self.stripes.len(), self.key_max_uses) {
+            return Err(invalid(format!(
+                "{} key ids for {} stripes at {} stripes per key",
+                self.key_ids.len(),
+                self.stripes.len(),
+                self.key_max_uses
+            )));
+        }
+        let chunked_len: u64 = self.chunks.iter().map(|chunk| chunk.len).sum();
+        if !self.chunks.is_empty() && chunked_len != self.plaintext_len {
+            return Err(invalid(format!(
+                "chunks cover {chunked_len} bytes of a {}-byte plaintext",
                 self.plaintext_len
+            )));
+        }
+        if self.chunks.is_empty() && self.pack_len != self.plaintext_len {
+            return Err(invalid(format!(
+                "an unchunked pack of {} bytes holds a {}-byte plaintext",
+                self.pack_len, self.plaintext_len
             )));
         }
         Ok(params)

@@ -5,6 +5,8 @@
 //! expectation failed, 2 for invalid input (a bad or missing scenario file, bad
 //! arguments, or an output folder that cannot be written).
 
+mod backup;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -48,6 +50,11 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Back up, restore and verify real folders with the reference engine.
+    Backup {
+        #[command(subcommand)]
+        command: backup::BackupCommand,
+    },
 }
 
 /// Parses the process arguments, runs the command and returns its exit code.
@@ -67,6 +74,7 @@ pub fn main() -> ExitCode {
             out,
         } => run_command(&scenario, seed, out),
         Command::Check { scenarios } => check_command(&scenarios),
+        Command::Backup { command } => backup::run(command),
     };
     ExitCode::from(code)
 }

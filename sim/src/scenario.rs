@@ -13,6 +13,7 @@ pub use model::{
     Churn, Drills, EngineSettings, Expectations, PeerGroup, ReportSettings, Scenario,
     SessionDistribution, Workload,
 };
+pub use validate::SHARD_SIZE_RANGE;
 
 use crate::error::{Problem, ScenarioError};
 

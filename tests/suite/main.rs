@@ -1,5 +1,6 @@
 //! End-to-end tests: scenarios run through the `shardsim` binary and the library.
 
+mod backup;
 mod check;
 mod determinism;
 mod library;
