@@ -4,7 +4,12 @@ use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use shardsim_engine::{CodingParams, CreatedBackup, DataKey, Engine, EngineError, Manifest};
+use std::collections::BTreeMap;
+
+use shardsim_engine::{
+    Algorithm, BackupKind, BackupPlan, ChunkIndex, ChunkingParams, CodingParams, Compression,
+    CreatedBackup, DataKey, Engine, EngineError, Manifest, assemble,
+};
 
 const SHARD_SIZE: usize = 64;
 const CREATED_UNIX_S: u64 = 1_767_225_600;
@@ -215,13 +220,147 @@ proptest! {
         let at = byte_pick % json.len();
         json[at] ^= 0x01;
 
-        // A changed manifest either fails to parse, fails to restore, or is one whose
-        // flip did not change its meaning; it never restores other bytes.
+        // A changed manifest either fails to parse or, when it parses to other values,
+        // fails its MAC; a flip that parses to the same values (say, in whitespace)
+        // restores the same bytes.
         let Ok(text) = String::from_utf8(json) else { return Ok(()) };
         let Ok(manifest) = Manifest::from_json(&text) else { return Ok(()) };
         let mut source = |index: usize| backup.shards.get(index).cloned();
-        if let Ok(restored) = engine.restore(&manifest, &backup.keys, &mut source) {
-            prop_assert_eq!(restored, plaintext);
+        let result = engine.restore(&manifest, &backup.keys, &mut source);
+        if manifest == backup.manifest {
+            prop_assert_eq!(result, Ok(plaintext));
+        } else {
+            prop_assert_eq!(result, Err(EngineError::Authentication));
+        }
+    }
+}
+
+fn chunked_engine(algorithm: Algorithm) -> Engine {
+    Engine::builder(CodingParams::new(3, 5, 1024).expect("valid parameters"))
+        .algorithm(algorithm)
+        .chunking(ChunkingParams {
+            min: 256,
+            avg: 1024,
+            max: 4096,
+        })
+        .build()
+        .expect("valid options")
+}
+
+/// Restores a chunked backup whose chunks may live in `parent`'s pack.
+fn restore_chain(
+    engine: &Engine,
+    backup: &CreatedBackup,
+    parent: Option<&CreatedBackup>,
+) -> Result<Vec<u8>, EngineError> {
+    let mut packs = BTreeMap::new();
+    for created in std::iter::once(backup).chain(parent) {
+        let mut source = |index: usize| Some(created.shards[index].clone());
+        let pack = engine.restore_pack(&created.manifest, &created.keys, &mut source)?;
+        packs.insert(created.manifest.backup_id.clone(), pack);
+    }
+    assemble(&backup.manifest, &packs)
+}
+
+#[test]
+fn compressible_text_is_compressed() {
+    let engine = chunked_engine(Algorithm::ChaCha20Poly1305);
+    let text = b"a line of very ordinary text\n".repeat(2000);
+    let plan = BackupPlan {
+        kind: BackupKind::Full,
+        parent: None,
+        known_chunks: None,
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let backup = engine
+        .create_chunked(&text, plan, CREATED_UNIX_S, &mut rng)
+        .expect("creates");
+    assert_eq!(backup.manifest.compression, Compression::Zstd);
+    assert!(backup.manifest.stored_len * 10 < text.len() as u64);
+    assert_eq!(restore_chain(&engine, &backup, None), Ok(text));
+}
+
+#[test]
+fn data_keys_rotate_after_max_uses() {
+    let engine = Engine::builder(CodingParams::new(2, 3, 64).expect("valid parameters"))
+        .key_max_uses(4)
+        .compression(None)
+        .build()
+        .expect("valid options");
+    let plaintext = pattern(2000, 6);
+    let backup = create(&engine, &plaintext, 6);
+    let stripes = backup.manifest.stripes.len();
+    assert_eq!(backup.keys.len(), stripes.div_ceil(4));
+    assert!(backup.keys.len() > 1);
+    let restored = restore_keeping(&engine, &backup, |_| true);
+    assert_eq!(restored, Ok(plaintext));
+
+    // Swapping two keys is caught before any stripe is opened.
+    let mut swapped = backup.keys.clone();
+    swapped.swap(0, 1);
+    let mut source = |index: usize| Some(backup.shards[index].clone());
+    let result = engine.restore(&backup.manifest, &swapped, &mut source);
+    assert_eq!(result, Err(EngineError::Authentication));
+}
+
+#[test]
+fn oversized_backup_is_rejected() {
+    let engine = Engine::builder(CodingParams::new(3, 5, 64).expect("valid parameters"))
+        .max_backup_bytes(100)
+        .build()
+        .expect("valid options");
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let result = engine.create(&[0u8; 101], CREATED_UNIX_S, &mut rng);
+    assert!(matches!(
+        result,
+        Err(EngineError::BackupTooLarge {
+            size: 101,
+            max: 100
+        })
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        rng_seed: RngSeed::Fixed(0x5ba2_d51b),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn chunked_chain_restores_both_points(
+        len in 0usize..20_000,
+        seed in any::<u64>(),
+        edit_at in any::<usize>(),
+        edit in proptest::collection::vec(any::<u8>(), 0..300),
+        aes in any::<bool>(),
+    ) {
+        let algorithm = if aes { Algorithm::Aes256Gcm } else { Algorithm::ChaCha20Poly1305 };
+        let engine = chunked_engine(algorithm);
+        let first = pattern(len, seed);
+        let mut second = first.clone();
+        let at = if first.is_empty() { 0 } else { edit_at % first.len() };
+        second.splice(at..at, edit.iter().copied());
+
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let full_plan = BackupPlan { kind: BackupKind::Full, parent: None, known_chunks: None };
+        let full = engine.create_chunked(&first, full_plan, CREATED_UNIX_S, &mut rng).expect("creates");
+        let mut index = ChunkIndex::default();
+        index.add(&full.manifest);
+        let plan = BackupPlan {
+            kind: BackupKind::Incremental,
+            parent: Some(&full.manifest.backup_id),
+            known_chunks: Some(&index),
+        };
+        let incremental = engine.create_chunked(&second, plan, CREATED_UNIX_S + 1, &mut rng).expect("creates");
+
+        prop_assert!(incremental.manifest.pack_len <= second.len() as u64);
+        prop_assert_eq!(restore_chain(&engine, &full, None), Ok(first));
+        prop_assert_eq!(restore_chain(&engine, &incremental, Some(&full)), Ok(second));
+        if !incremental.manifest.referenced_packs().is_empty() {
+            let missing = restore_chain(&engine, &incremental, None);
+            let is_missing_link = matches!(missing, Err(EngineError::MissingLink { .. }));
+            prop_assert!(is_missing_link);
         }
     }
 }
