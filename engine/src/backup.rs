@@ -175,7 +175,7 @@ impl Engine {
         rng: &mut R,
     ) -> Result<CreatedBackup, EngineError> {
         self.check_size(plaintext)?;
-        let pack = plaintext.to_vec();
+        let pack = std::borrow::Cow::Borrowed(plaintext);
         let header = Header {
             kind: BackupKind::Full,
             parent: None,
@@ -231,7 +231,7 @@ impl Engine {
             plaintext,
             chunks,
         };
-        Ok(self.seal_pack(header, pack, created_unix_s, rng))
+        Ok(self.seal_pack(header, std::borrow::Cow::Owned(pack), created_unix_s, rng))
     }
 
     fn check_size(&self, plaintext: &[u8]) -> Result<(), EngineError> {
@@ -249,22 +249,28 @@ impl Engine {
     fn seal_pack<R: CryptoRng + ?Sized>(
         &self,
         header: Header<'_>,
-        pack: Vec<u8>,
+        pack: std::borrow::Cow<'_, [u8]>,
         created_unix_s: u64,
         rng: &mut R,
     ) -> CreatedBackup {
         let pack_len = pack.len() as u64;
-        let (stored, compression) = match self.compression_level {
-            Some(level) => compress::compress(pack, level),
-            None => (pack, Compression::None),
+        let compressed = self
+            .compression_level
+            .and_then(|level| compress::compress(&pack, level));
+        let (stored, compression) = match &compressed {
+            Some(bytes) => (bytes.as_slice(), Compression::Zstd),
+            None => (pack.as_ref(), Compression::None),
         };
 
         let stripe_count = self.params.stripes_for(stored.len());
         let key_count = Manifest::keys_needed(stripe_count, self.key_max_uses);
         let keys: Vec<DataKey> = (0..key_count).map(|_| DataKey::generate(rng)).collect();
-        let plaintext_blake3 = Digest::of(header.plaintext);
-        let backup_id = backup_id(created_unix_s, &keys[0], &plaintext_blake3);
-        let (stripes, shards) = self.seal_stripes(&stored, &backup_id, &keys);
+        let backup_id = backup_id(created_unix_s, &keys[0]);
+        // The plaintext checksum does not feed the stripes, so it is computed alongside.
+        let (plaintext_blake3, (stripes, shards)) = rayon::join(
+            || Digest::of(header.plaintext),
+            || self.seal_stripes(stored, &backup_id, &keys),
+        );
 
         let mut manifest = Manifest {
             backup_id,
@@ -294,43 +300,61 @@ impl Engine {
         }
     }
 
+    /// Seals, codes and hashes every stripe. Stripes are independent, so they run in
+    /// parallel on rayon's pool; the results are collected in stripe order, so the
+    /// output does not depend on scheduling.
     fn seal_stripes(
         &self,
         stored: &[u8],
         backup_id: &str,
         keys: &[DataKey],
     ) -> (Vec<StripeRecord>, Vec<Vec<u8>>) {
-        let stripe_count = self.params.stripes_for(stored.len());
-        let mut stripes = Vec::with_capacity(stripe_count);
-        let mut shards = Vec::with_capacity(stripe_count * self.params.n());
+        use rayon::prelude::*;
 
         // An empty pack still yields one stripe, so chunks() alone is not enough.
+        let stripe_count = self.params.stripes_for(stored.len());
         let capacity = self.params.stripe_capacity();
-        for stripe in 0..stripe_count {
-            let start = stripe * capacity;
-            let end = (start + capacity).min(stored.len());
-            let mut sealed = Vec::with_capacity(end - start + seal::TAG_LEN);
-            sealed.extend_from_slice(&stored[start..end]);
+        let sealed: Vec<(StripeRecord, Vec<Vec<u8>>)> = (0..stripe_count)
+            .into_par_iter()
+            .map(|stripe| {
+                let start = stripe * capacity;
+                let end = (start + capacity).min(stored.len());
+                let key = &keys[usize::try_from(stripe as u64 / self.key_max_uses).unwrap_or(0)];
+                self.seal_stripe(&stored[start..end], backup_id, stripe, key)
+            })
+            .collect();
 
-            let key = &keys[usize::try_from(stripe as u64 / self.key_max_uses).unwrap_or(0)];
-            let context = StripeContext {
-                backup_id,
-                stripe,
-                key_id: key.id(),
-            };
-            seal::seal(self.algorithm, key, &context, &mut sealed);
-
-            let stripe_shards = self.erasure.encode(&sealed);
-            stripes.push(StripeRecord {
-                sealed_len: sealed.len(),
-                shard_hashes: stripe_shards
-                    .iter()
-                    .map(|shard| Digest::of(shard))
-                    .collect(),
-            });
+        let mut stripes = Vec::with_capacity(stripe_count);
+        let mut shards = Vec::with_capacity(stripe_count * self.params.n());
+        for (record, stripe_shards) in sealed {
+            stripes.push(record);
             shards.extend(stripe_shards);
         }
         (stripes, shards)
+    }
+
+    fn seal_stripe(
+        &self,
+        bytes: &[u8],
+        backup_id: &str,
+        stripe: usize,
+        key: &DataKey,
+    ) -> (StripeRecord, Vec<Vec<u8>>) {
+        let mut sealed = Vec::with_capacity(bytes.len() + seal::TAG_LEN);
+        sealed.extend_from_slice(bytes);
+        let context = StripeContext {
+            backup_id,
+            stripe,
+            key_id: key.id(),
+        };
+        seal::seal(self.algorithm, key, &context, &mut sealed);
+
+        let shards = self.erasure.encode(&sealed);
+        let record = StripeRecord {
+            sealed_len: sealed.len(),
+            shard_hashes: shards.iter().map(|shard| Digest::of(shard)).collect(),
+        };
+        (record, shards)
     }
 }
 
@@ -342,12 +366,10 @@ struct Header<'a> {
     chunks: Vec<ChunkRef>,
 }
 
-/// Builds `backup_{unix seconds}_{hash}`, where the hash covers the first key's id and
-/// the plaintext digest, so that two backups of the same bytes still get distinct ids.
-fn backup_id(created_unix_s: u64, key: &DataKey, plaintext: &Digest) -> String {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(&String::from(key.id()).into_bytes());
-    hasher.update(plaintext.as_bytes());
-    let hash = hasher.finalize();
+/// Builds `backup_{unix seconds}_{hash}`, where the hash covers the first data key's
+/// id: keys are random, so two backups made in the same second still get distinct ids,
+/// and the id is known before the plaintext has been hashed.
+fn backup_id(created_unix_s: u64, key: &DataKey) -> String {
+    let hash = blake3::hash(String::from(key.id()).as_bytes());
     format!("backup_{created_unix_s}_{}", &hash.to_hex()[..16])
 }

@@ -7,7 +7,7 @@ use crate::error::EngineError;
 /// Smallest saving that keeps a compressed pack: 5% of its size.
 pub const MIN_GAIN_PERCENT: u64 = 5;
 
-/// How a backup's pack is stored.
+/// Storage form of a backup's pack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
@@ -18,22 +18,47 @@ pub enum Compression {
     Zstd,
 }
 
-/// Compresses `pack` at `level` and returns the bytes to seal with how they were
-/// stored: compressed when that saves at least [`MIN_GAIN_PERCENT`], else unchanged.
-pub(crate) fn compress(pack: Vec<u8>, level: i32) -> (Vec<u8>, Compression) {
+/// Bytes in each of the windows compressed to decide whether a large pack is worth
+/// compressing whole.
+const SAMPLE_WINDOW: usize = 128 << 10;
+
+/// Windows sampled, spread evenly over the pack.
+const SAMPLE_WINDOWS: usize = 8;
+
+/// Compresses `pack` at `level` when that saves at least [`MIN_GAIN_PERCENT`], and
+/// returns the compressed bytes, or `None` to store the pack unchanged.
+///
+/// A pack larger than the sample windows is first judged by compressing those windows;
+/// only if they save enough is the whole pack compressed and judged again.
+// NOTE: a pack whose compressible part lies wholly between the sampled windows is
+// stored raw; the sample keeps incompressible packs from costing a full zstd pass.
+pub(crate) fn compress(pack: &[u8], level: i32) -> Option<Vec<u8>> {
     if pack.is_empty() {
-        return (pack, Compression::None);
+        return None;
     }
-    let Ok(compressed) = zstd::bulk::compress(&pack, level) else {
-        // zstd fails only on allocation or an invalid level; storing raw is always valid.
-        return (pack, Compression::None);
-    };
-    let limit = pack.len() as u64 * (100 - MIN_GAIN_PERCENT) / 100;
-    if (compressed.len() as u64) <= limit {
-        (compressed, Compression::Zstd)
-    } else {
-        (pack, Compression::None)
+    if pack.len() > SAMPLE_WINDOW * SAMPLE_WINDOWS && !saves_enough(&sample(pack), level) {
+        return None;
     }
+    // zstd fails only on allocation or an invalid level; storing raw is always valid.
+    let compressed = zstd::bulk::compress(pack, level).ok()?;
+    pays(pack.len(), compressed.len()).then_some(compressed)
+}
+
+fn sample(pack: &[u8]) -> Vec<u8> {
+    let stride = pack.len() / SAMPLE_WINDOWS;
+    let mut sample = Vec::with_capacity(SAMPLE_WINDOW * SAMPLE_WINDOWS);
+    for window in 0..SAMPLE_WINDOWS {
+        sample.extend_from_slice(&pack[window * stride..][..SAMPLE_WINDOW]);
+    }
+    sample
+}
+
+fn saves_enough(bytes: &[u8], level: i32) -> bool {
+    zstd::bulk::compress(bytes, level).is_ok_and(|compressed| pays(bytes.len(), compressed.len()))
+}
+
+fn pays(raw_len: usize, compressed_len: usize) -> bool {
+    compressed_len as u64 <= raw_len as u64 * (100 - MIN_GAIN_PERCENT) / 100
 }
 
 /// Reverses [`compress`], expecting exactly `pack_len` bytes.
@@ -67,25 +92,29 @@ mod tests {
 
     #[test]
     fn text_is_compressed_and_restored() {
-        let text = b"the same sentence again and again. ".repeat(200);
-        let (stored, how) = compress(text.clone(), 1);
-        assert_eq!(how, Compression::Zstd);
-        assert!(stored.len() < text.len() / 5);
-        assert_eq!(decompress(stored, how, text.len(), "b"), Ok(text));
+        for repeats in [200, 100_000] {
+            let text = b"the same sentence again and again. ".repeat(repeats);
+            let stored = compress(&text, 1).expect("text compresses");
+            assert!(stored.len() < text.len() / 5);
+            assert_eq!(
+                decompress(stored, Compression::Zstd, text.len(), "b"),
+                Ok(text)
+            );
+        }
     }
 
     #[test]
     fn incompressible_bytes_stay_raw() {
-        let mut noise = vec![0u8; 4096];
-        blake3::Hasher::new().finalize_xof().fill(&mut noise);
-        let (stored, how) = compress(noise.clone(), 1);
-        assert_eq!(how, Compression::None);
-        assert_eq!(stored, noise);
+        for len in [4096, 4 << 20] {
+            let mut noise = vec![0u8; len];
+            blake3::Hasher::new().finalize_xof().fill(&mut noise);
+            assert_eq!(compress(&noise, 1), None, "{len} random bytes");
+        }
     }
 
     #[test]
     fn wrong_length_is_an_error() {
-        let (stored, how) = compress(vec![7u8; 1000], 1);
-        assert!(decompress(stored, how, 999, "b").is_err());
+        let stored = compress(&[7u8; 1000], 1).expect("compresses");
+        assert!(decompress(stored, Compression::Zstd, 999, "b").is_err());
     }
 }

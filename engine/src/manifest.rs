@@ -52,7 +52,7 @@ impl TryFrom<String> for Digest {
     }
 }
 
-/// How a backup relates to earlier ones.
+/// Relation of a backup to earlier ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackupKind {
@@ -116,7 +116,7 @@ pub struct ChunkRef {
     pub offset: u64,
 }
 
-/// Where known chunks are stored, built from the manifests of a backup chain.
+/// Locations of known chunks, built from the manifests of a backup chain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChunkIndex {
     locations: BTreeMap<Digest, (String, u64)>,
@@ -182,7 +182,7 @@ pub struct Manifest {
     pub created_unix_s: u64,
     /// The AEAD algorithm that sealed the stripes.
     pub algorithm: Algorithm,
-    /// How the pack was stored before sealing.
+    /// Storage form of the pack before sealing.
     pub compression: Compression,
     /// Ids of the data keys, in order; the keys themselves are never written here.
     pub key_ids: Vec<KeyId>,

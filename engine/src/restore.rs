@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use crate::backup::Engine;
 use crate::compress;
 use crate::erasure::Erasure;
@@ -76,21 +78,34 @@ impl Engine {
             &other_codec
         };
 
-        let capacity = usize::try_from(manifest.stored_len).unwrap_or(usize::MAX);
-        let mut stored = Vec::with_capacity(capacity);
+        // Fetching goes through the caller's source one shard at a time; decoding and
+        // opening are independent per stripe and run in parallel, in stripe order.
+        let mut fetched = Vec::with_capacity(manifest.stripes.len());
         for (stripe, record) in manifest.stripes.iter().enumerate() {
             let shard_len = erasure.shard_len(record.sealed_len);
-            let mut shards = collect_valid(manifest, stripe, shard_len, source)?;
-            let mut sealed = erasure.decode(&mut shards, record.sealed_len);
+            fetched.push(collect_valid(manifest, stripe, shard_len, source)?);
+        }
+        let opened: Vec<Result<Vec<u8>, EngineError>> = fetched
+            .into_par_iter()
+            .enumerate()
+            .map(|(stripe, mut shards)| {
+                let record = &manifest.stripes[stripe];
+                let mut sealed = erasure.decode(&mut shards, record.sealed_len);
+                let key = &keys[manifest.key_index(stripe)];
+                let context = StripeContext {
+                    backup_id: &manifest.backup_id,
+                    stripe,
+                    key_id: key.id(),
+                };
+                seal::open(manifest.algorithm, key, &context, &mut sealed)?;
+                Ok(sealed)
+            })
+            .collect();
 
-            let key = &keys[manifest.key_index(stripe)];
-            let context = StripeContext {
-                backup_id: &manifest.backup_id,
-                stripe,
-                key_id: key.id(),
-            };
-            seal::open(manifest.algorithm, key, &context, &mut sealed)?;
-            stored.extend_from_slice(&sealed);
+        let capacity = usize::try_from(manifest.stored_len).unwrap_or(usize::MAX);
+        let mut stored = Vec::with_capacity(capacity);
+        for stripe in opened {
+            stored.extend_from_slice(&stripe?);
         }
 
         let pack_len = usize::try_from(manifest.pack_len).unwrap_or(usize::MAX);

@@ -114,7 +114,7 @@ fn project_sources_round_trip() {
 }
 
 #[test]
-fn damage_up_to_parity_restores_and_one_more_fails() {
+fn damage_limit_is_n_minus_k() {
     let dir = tempfile::tempdir().expect("temporary folder");
     sample_tree(&dir.path().join("src"));
     let id = create(

@@ -18,9 +18,9 @@ use super::{EXIT_EXPECTATION_FAILED, EXIT_INVALID_INPUT, EXIT_OK};
 use crate::scenario::SHARD_SIZE_RANGE;
 use crate::size::ByteSize;
 
-/// Environment variable that holds the store's passphrase.
+/// Environment variable that contains the store's passphrase.
 pub const PASSPHRASE_VAR: &str = "SHARDSIM_PASSPHRASE";
-/// Environment variable that holds the new passphrase for `rotate-keys`.
+/// Environment variable that contains the new passphrase for `rotate-keys`.
 pub const NEW_PASSPHRASE_VAR: &str = "SHARDSIM_NEW_PASSPHRASE";
 
 /// The store folder, shared by every backup command.
@@ -45,7 +45,7 @@ pub enum BackupCommand {
         /// Folder to restore into; must be empty or absent unless --force.
         #[arg(long, value_name = "PATH")]
         to: PathBuf,
-        /// Restore into a folder that already holds files, overwriting same-named ones.
+        /// Restore into a folder that already contains files, overwriting same-named ones.
         #[arg(long)]
         force: bool,
     },
