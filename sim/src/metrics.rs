@@ -8,6 +8,8 @@ use crate::scenario::Scenario;
 pub struct TimelineRow {
     /// Virtual time of the sample, in seconds.
     pub time_s: u64,
+    /// Peers that have joined and not left for good.
+    pub peers_present: u64,
     /// Peers online at that moment.
     pub online_peers: u64,
     /// Backups created so far.
@@ -78,6 +80,10 @@ pub struct Summary {
     pub duration_s: u64,
     /// Peers at the start.
     pub peers: u64,
+    /// Peers that joined during the run.
+    pub peers_arrived: u64,
+    /// Peers that left for good during the run.
+    pub peers_departed: u64,
     /// Data shards per stripe.
     pub k: u32,
     /// Total shards per stripe.

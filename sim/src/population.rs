@@ -3,6 +3,8 @@
 //! A peer is a row across these vectors rather than an object with its own task, so
 //! a hundred thousand peers cost a few hundred bytes each and no thread.
 
+use std::collections::BTreeMap;
+
 use rand::RngExt;
 
 use crate::churn::SessionModel;
@@ -12,18 +14,31 @@ use crate::streams::{self, Stream};
 /// Index of a peer in every per-peer vector.
 pub type PeerId = u32;
 
+/// What every peer of one scenario group shares.
+struct Group {
+    region: u16,
+    capacity_bytes: u64,
+    sessions: Option<SessionModel>,
+    /// Peers created in the group so far; names the next peer's stream.
+    created: u32,
+}
+
 /// All peers of a run.
 pub struct Population {
+    seed: u64,
+    groups: Vec<Group>,
     /// Region index of each peer, in order of first appearance in the scenario.
     pub region: Vec<u16>,
+    /// Scenario group of each peer.
+    pub group: Vec<u32>,
     /// Capacity of each peer in logical bytes.
     pub capacity_bytes: Vec<u64>,
     /// Logical bytes each peer stores.
     pub used_bytes: Vec<u64>,
     /// Whether each peer is online now.
     pub online: Vec<bool>,
-    /// Session model of each peer, `None` for peers that never go offline.
-    pub sessions: Vec<Option<SessionModel>>,
+    /// Whether each peer has left for good.
+    pub departed: Vec<bool>,
     /// Each peer's own random stream.
     pub rng: Vec<Stream>,
     /// Ids of the shards each peer holds.
@@ -36,65 +51,87 @@ pub struct Population {
 const NOT_LISTED: u32 = u32::MAX;
 
 impl Population {
-    /// Creates every peer of the scenario, each with its stream named
-    /// `peer/{group}/{index in group}`, and draws whether it starts online.
+    /// Creates every initial peer of the scenario; see [`Population::add_peer`].
     pub fn new(scenario: &Scenario) -> Self {
-        let total = usize::try_from(scenario.peer_count()).expect("peer count fits in memory");
-        let mut population = Population {
-            region: Vec::with_capacity(total),
-            capacity_bytes: Vec::with_capacity(total),
-            used_bytes: vec![0; total],
-            online: Vec::with_capacity(total),
-            sessions: Vec::with_capacity(total),
-            rng: Vec::with_capacity(total),
-            held_shards: vec![Vec::new(); total],
-            online_list: Vec::with_capacity(total),
-            online_position: Vec::with_capacity(total),
-        };
-
-        let region_index: std::collections::BTreeMap<&str, usize> = scenario
+        let region_index: BTreeMap<&str, usize> = scenario
             .regions()
             .into_iter()
             .enumerate()
             .map(|(index, name)| (name, index))
             .collect();
+        let groups = scenario
+            .peers
+            .iter()
+            .map(|group| Group {
+                region: u16::try_from(region_index[group.region.as_str()])
+                    .expect("validation allows at most 65,535 regions"),
+                capacity_bytes: group.capacity.0,
+                sessions: group.churn.as_ref().map(SessionModel::new),
+                created: 0,
+            })
+            .collect();
+
+        let total = usize::try_from(scenario.peer_count()).expect("peer count fits in memory");
+        let mut population = Population {
+            seed: scenario.seed,
+            groups,
+            region: Vec::with_capacity(total),
+            group: Vec::with_capacity(total),
+            capacity_bytes: Vec::with_capacity(total),
+            used_bytes: Vec::with_capacity(total),
+            online: Vec::with_capacity(total),
+            departed: Vec::with_capacity(total),
+            rng: Vec::with_capacity(total),
+            held_shards: Vec::with_capacity(total),
+            online_list: Vec::with_capacity(total),
+            online_position: Vec::with_capacity(total),
+        };
         for (group_index, group) in scenario.peers.iter().enumerate() {
-            let region = region_index[group.region.as_str()];
-            let model = group.churn.as_ref().map(SessionModel::new);
-            for index in 0..group.count {
-                let mut rng =
-                    streams::stream(scenario.seed, &format!("peer/{group_index}/{index}"));
-                let starts_online = model
-                    .as_ref()
-                    .is_none_or(|model| rng.random_bool(model.availability()));
-                population.push_peer(region, group.capacity.0, model.clone(), rng, starts_online);
+            for _ in 0..group.count {
+                population.add_peer(group_index);
             }
         }
         population
     }
 
-    fn push_peer(
-        &mut self,
-        region: usize,
-        capacity_bytes: u64,
-        sessions: Option<SessionModel>,
-        rng: Stream,
-        starts_online: bool,
-    ) {
-        let id = PeerId::try_from(self.online.len()).expect("fewer than 2^32 peers");
-        self.region
-            .push(u16::try_from(region).expect("fewer than 65,536 regions"));
-        self.capacity_bytes.push(capacity_bytes);
-        self.sessions.push(sessions);
+    /// Adds a peer to a group, with its stream named `peer/{group}/{index in group}`,
+    /// and draws whether it starts online. Peers that arrive later continue the same
+    /// numbering, so adding arrivals leaves every earlier peer's stream unchanged.
+    pub fn add_peer(&mut self, group_index: usize) -> PeerId {
+        let group = &mut self.groups[group_index];
+        let name = format!("peer/{group_index}/{}", group.created);
+        group.created += 1;
+        let mut rng = streams::stream(self.seed, &name);
+        let starts_online = group
+            .sessions
+            .as_ref()
+            .is_none_or(|model| rng.random_bool(model.availability()));
+
+        let id = PeerId::try_from(self.online.len()).expect("validation keeps peers below 2^32");
+        self.region.push(group.region);
+        self.group
+            .push(u32::try_from(group_index).expect("fewer groups than peers"));
+        self.capacity_bytes.push(group.capacity_bytes);
+        self.used_bytes.push(0);
         self.rng.push(rng);
+        self.held_shards.push(Vec::new());
         self.online.push(false);
+        self.departed.push(false);
         self.online_position.push(NOT_LISTED);
         if starts_online {
             self.set_online(id, true);
         }
+        id
     }
 
-    /// Number of peers.
+    /// The session model of a peer's group, or `None` for peers that never go offline.
+    pub fn sessions(&self, peer: PeerId) -> Option<&SessionModel> {
+        self.groups[self.group[peer as usize] as usize]
+            .sessions
+            .as_ref()
+    }
+
+    /// Number of peers ever created, departed ones included.
     pub fn len(&self) -> usize {
         self.online.len()
     }
@@ -116,6 +153,10 @@ impl Population {
         if self.online[index] == online {
             return;
         }
+        assert!(
+            !(online && self.departed[index]),
+            "peer {peer} came back after leaving"
+        );
         self.online[index] = online;
 
         if online {

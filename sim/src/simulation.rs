@@ -9,7 +9,6 @@ mod record;
 
 use shardsim_engine::{CodingParams, Engine};
 
-use crate::churn::SessionModel;
 use crate::ledger::Ledger;
 use crate::metrics::RunOutcome;
 use crate::population::{PeerId, Population};
@@ -30,6 +29,10 @@ enum Event {
     CreateBackup(u32),
     /// A backup's restore drill is due.
     Drill(u32),
+    /// A peer leaves for good.
+    Depart(PeerId),
+    /// A new peer joins a scenario group.
+    Arrive(u32),
     /// The timeline takes a sample.
     Sample,
 }
@@ -44,6 +47,7 @@ pub struct Simulation<'a> {
     population: Population,
     owners: Vec<Owner>,
     placement_rng: Stream,
+    arrival_rng: Vec<Stream>,
     ledger: Ledger,
     recorder: Recorder,
     events: u64,
@@ -89,6 +93,9 @@ impl<'a> Simulation<'a> {
             population: Population::new(scenario),
             owners,
             placement_rng: streams::stream(scenario.seed, "placement"),
+            arrival_rng: (0..scenario.peers.len())
+                .map(|group| streams::stream(scenario.seed, &format!("arrivals/{group}")))
+                .collect(),
             ledger: Ledger::new(params.k(), params.n()),
             recorder: Recorder::default(),
             events: 0,
@@ -100,7 +107,10 @@ impl<'a> Simulation<'a> {
     fn schedule_start(&mut self) {
         for peer in 0..self.population.len() {
             let peer = PeerId::try_from(peer).expect("fewer than 2^32 peers");
-            self.schedule_session_end(peer);
+            self.schedule_peer(peer);
+        }
+        for group in 0..self.scenario.peers.len() {
+            self.schedule_arrival(group);
         }
         for owner in 0..self.scenario.workload.owners {
             let time = workload::first_backup_time(&self.scenario.workload, owner);
@@ -134,6 +144,14 @@ impl<'a> Simulation<'a> {
             Event::SessionEnd(peer) => self.end_session(peer),
             Event::CreateBackup(owner) => self.create_backup(owner),
             Event::Drill(backup) => self.drill(backup),
+            Event::Depart(peer) => self.depart(peer),
+            Event::Arrive(group) => {
+                let group = group as usize;
+                let peer = self.population.add_peer(group);
+                self.recorder.peers_arrived += 1;
+                self.schedule_peer(peer);
+                self.schedule_arrival(group);
+            }
             Event::Sample => {
                 self.recorder
                     .sample(self.now, &self.population, &self.ledger);
@@ -150,6 +168,9 @@ impl<'a> Simulation<'a> {
     /// Flips a peer between online and offline and schedules its next flip.
     fn end_session(&mut self, peer: PeerId) {
         let index = peer as usize;
+        if self.population.departed[index] {
+            return;
+        }
         let online = !self.population.online[index];
         self.population.set_online(peer, online);
         self.ledger
@@ -157,15 +178,58 @@ impl<'a> Simulation<'a> {
         self.schedule_session_end(peer);
     }
 
+    /// Takes a peer offline for good; the shards it held are lost with it.
+    fn depart(&mut self, peer: PeerId) {
+        let index = peer as usize;
+        if self.population.online[index] {
+            self.population.set_online(peer, false);
+            self.ledger
+                .peer_changed(&self.population.held_shards[index], false);
+        }
+        self.population.departed[index] = true;
+        self.recorder.peers_departed += 1;
+    }
+
+    /// Schedules a new peer's first session end and, if its group has lifetimes, its
+    /// departure.
+    fn schedule_peer(&mut self, peer: PeerId) {
+        self.schedule_session_end(peer);
+        let index = peer as usize;
+        let model = self.population.sessions(peer).copied();
+        let lifetime = model.and_then(|model| model.draw_lifetime(&mut self.population.rng[index]));
+        if let Some(lifetime) = lifetime {
+            self.queue
+                .push(self.now.after(lifetime), Event::Depart(peer));
+        }
+    }
+
     fn schedule_session_end(&mut self, peer: PeerId) {
         let index = peer as usize;
-        let Some(model) = self.population.sessions[index].as_ref() else {
+        let Some(model) = self.population.sessions(peer).copied() else {
             return;
         };
         let online = self.population.online[index];
-        let length = SessionModel::draw(model, online, &mut self.population.rng[index]);
+        let length = model.draw(online, &mut self.population.rng[index]);
         self.queue
             .push(self.now.after(length), Event::SessionEnd(peer));
+    }
+
+    /// Schedules a group's next arrival: Poisson arrivals have exponential gaps.
+    fn schedule_arrival(&mut self, group: usize) {
+        let Some(rate_per_day) = self.scenario.peers[group].arrivals_per_day else {
+            return;
+        };
+        if rate_per_day <= 0.0 {
+            return;
+        }
+        let mean_gap_s = 86_400.0 / rate_per_day;
+        let gap_s = -mean_gap_s * streams::open_unit(&mut self.arrival_rng[group]).ln();
+        let group = u32::try_from(group).expect("fewer than 2^32 groups");
+        self.queue.push(
+            self.now
+                .after(crate::time::SimDuration::from_secs_f64(gap_s)),
+            Event::Arrive(group),
+        );
     }
 
     /// Consumes the run and assembles its outcome.
@@ -238,6 +302,53 @@ mod tests {
         simulation.run_to_end();
         assert!(simulation.population.online[40..].iter().all(|&up| up));
         assert!(simulation.population.online[..40].iter().any(|&up| !up));
+    }
+
+    #[test]
+    fn departed_peers_stay_gone() {
+        let text = SCENARIO.replace(
+            "churn = { mean_online = \"6h\", mean_offline = \"3h\" }",
+            "churn = { mean_online = \"6h\", mean_offline = \"3h\", lifetime = \"2d\" }",
+        );
+        let scenario = Scenario::parse(&text, "leave.toml").expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run_to_end();
+        let population = &simulation.population;
+        let departed = population.departed.iter().filter(|&&gone| gone).count();
+        // Over 4 days with a 2-day mean lifetime, 1 - exp(-2) = 86% of 40 peers leave.
+        assert!((25..=40).contains(&departed), "{departed} departed");
+        for peer in 0..population.len() {
+            assert!(!(population.departed[peer] && population.online[peer]));
+        }
+        assert_eq!(
+            simulation.ledger.restorable_stripes(),
+            simulation
+                .ledger
+                .recount_restorable_stripes(&population.online)
+        );
+        let outcome = simulation.finish();
+        assert_eq!(outcome.summary.peers_departed, departed as u64);
+    }
+
+    #[test]
+    fn arrivals_leave_other_peers_unchanged() {
+        let scenario = Scenario::parse(SCENARIO, "loop.toml").expect("valid");
+        let mut base = Simulation::new(&scenario);
+        base.run_to_end();
+
+        let text = SCENARIO.replace(
+            "region = \"us\"\n        count = 10",
+            "region = \"us\"\n        count = 10\n        arrivals_per_day = 6.0",
+        );
+        let growing = Scenario::parse(&text, "grow.toml").expect("valid");
+        let mut grown = Simulation::new(&growing);
+        grown.run_to_end();
+
+        let arrived = grown.population.len() - base.population.len();
+        // A Poisson process at 6 a day over 4 days gives 24 on average.
+        assert!((8..=45).contains(&arrived), "{arrived} arrived");
+        assert_eq!(grown.population.online[..40], base.population.online[..40]);
+        assert!(grown.population.group[50..].iter().all(|&group| group == 1));
     }
 
     #[test]

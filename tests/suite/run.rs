@@ -220,19 +220,30 @@ fn last_sample_falls_at_the_end() {
     let output = shardsim(dir.path(), &["run", "odd.toml", "--out", "out"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 
-    let mut reader = csv::Reader::from_path(dir.path().join("out/timeline.csv")).expect("csv");
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
-    assert_eq!(
-        rows.last().map(|row| row[0].to_string()),
-        Some("259200".to_string())
-    );
-    let timeline_drills: u64 = rows
+    let timeline = read_table(&dir.path().join("out/timeline.csv"));
+    assert_eq!(timeline.last().map(|row| row["time_s"]), Some(259_200));
+    let timeline_drills: u64 = timeline
         .iter()
-        .map(|row| row[8].parse::<u64>().expect("n") + row[9].parse::<u64>().expect("n"))
+        .map(|row| row["drills_passed"] + row["drills_failed"])
         .sum();
-
-    let mut summary = csv::Reader::from_path(dir.path().join("out/summary.csv")).expect("csv");
-    let row = summary.records().next().expect("row").expect("row");
-    let total = row[17].parse::<u64>().expect("n") + row[18].parse::<u64>().expect("n");
+    let summary = read_table(&dir.path().join("out/summary.csv"));
+    let total = summary[0]["drills_passed"] + summary[0]["drills_failed"];
     assert_eq!(timeline_drills, total);
+}
+
+/// Reads the integer columns of a CSV file into one map per row, keyed by column name.
+fn read_table(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String, u64>> {
+    let mut reader = csv::Reader::from_path(path).expect("csv");
+    let headers = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.expect("row");
+            headers
+                .iter()
+                .zip(record.iter())
+                .filter_map(|(name, value)| Some((name.to_string(), value.parse().ok()?)))
+                .collect()
+        })
+        .collect()
 }

@@ -5,13 +5,15 @@ use std::path::Path;
 use crate::error::ReportError;
 use crate::metrics::{BackupRow, RunOutcome, TimelineRow};
 
-const SUMMARY_COLUMNS: [&str; 24] = [
+const SUMMARY_COLUMNS: [&str; 26] = [
     "scenario",
     "scenario_hash",
     "shardsim_version",
     "seed",
     "duration_s",
     "peers",
+    "peers_arrived",
+    "peers_departed",
     "k",
     "n",
     "backups_created",
@@ -32,8 +34,9 @@ const SUMMARY_COLUMNS: [&str; 24] = [
     "expectations_failed",
 ];
 
-const TIMELINE_COLUMNS: [&str; 10] = [
+const TIMELINE_COLUMNS: [&str; 11] = [
     "time_s",
+    "peers_present",
     "online_peers",
     "backups_created",
     "backups_restorable",
@@ -74,6 +77,8 @@ pub(super) fn write_summary(path: &Path, outcome: &RunOutcome) -> Result<(), Rep
         s.seed.to_string(),
         s.duration_s.to_string(),
         s.peers.to_string(),
+        s.peers_arrived.to_string(),
+        s.peers_departed.to_string(),
         s.k.to_string(),
         s.n.to_string(),
         s.backups_created.to_string(),
@@ -101,6 +106,7 @@ pub(super) fn write_timeline(path: &Path, timeline: &[TimelineRow]) -> Result<()
     let rows = timeline.iter().map(|row| {
         vec![
             row.time_s.to_string(),
+            row.peers_present.to_string(),
             row.online_peers.to_string(),
             row.backups_created.to_string(),
             row.backups_restorable.to_string(),

@@ -48,6 +48,9 @@ pub struct PeerGroup {
     /// Online and offline sessions; without it the peers never go offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub churn: Option<Churn>,
+    /// Mean rate at which new peers join this group, per day, as a Poisson process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals_per_day: Option<f64>,
 }
 
 /// Distribution of session lengths.
@@ -58,9 +61,17 @@ pub enum SessionDistribution {
     /// long it has been up.
     #[default]
     Exponential,
+    /// Weibull sessions; `shape` below 1 gives many short sessions and a few long ones.
+    Weibull,
+    /// Pareto sessions, heavy-tailed; `shape` is the tail index and must exceed 1.
+    Pareto,
+    /// Log-normal sessions; `shape` is the standard deviation of the logarithm.
+    Lognormal,
 }
 
-/// Alternating online and offline sessions of one peer group.
+/// Alternating online and offline sessions of one peer group, and its lifetime.
+///
+/// Each session kind is given by its mean or by its median, not both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Churn {
@@ -68,17 +79,24 @@ pub struct Churn {
     #[serde(default)]
     pub distribution: SessionDistribution,
     /// Mean length of an online session.
-    pub mean_online: SimDuration,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_online: Option<SimDuration>,
+    /// Median length of an online session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_online: Option<SimDuration>,
     /// Mean length of an offline session.
-    pub mean_offline: SimDuration,
-}
-
-impl Churn {
-    /// Long-run fraction of time a peer is online: mean online over mean cycle.
-    pub fn availability(&self) -> f64 {
-        let online = self.mean_online.as_secs_f64();
-        online / (online + self.mean_offline.as_secs_f64())
-    }
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_offline: Option<SimDuration>,
+    /// Median length of an offline session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_offline: Option<SimDuration>,
+    /// Shape of the Weibull, Pareto or log-normal distribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<f64>,
+    /// Mean time until a peer leaves for good, drawn per peer from an exponential
+    /// distribution; without it peers never leave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<SimDuration>,
 }
 
 /// Owners, each creating backups on a fixed schedule.

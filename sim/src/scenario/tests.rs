@@ -318,3 +318,69 @@ fn unmeasurable_drill_expectation_is_rejected() {
     let problem = single_problem(&source);
     assert_eq!(problem.key, "expect.drill_success_rate_min");
 }
+
+#[test]
+fn churn_takes_mean_or_median() {
+    let both = VALID.replace(
+        "mean_offline = \"2h\"",
+        "mean_offline = \"2h\", median_offline = \"1h\"",
+    );
+    assert_eq!(single_problem(&both).key, "peers[0].churn.median_offline");
+
+    let neither = VALID.replace(", mean_offline = \"2h\"", "");
+    let problem = single_problem(&neither);
+    assert_eq!(problem.key, "peers[0].churn");
+    assert!(
+        problem
+            .message
+            .contains("add mean_offline or median_offline"),
+        "{}",
+        problem.message
+    );
+
+    let median = VALID.replace("mean_offline = \"2h\"", "median_offline = \"90m\"");
+    assert!(Scenario::parse(&median, "unit.toml").is_ok());
+}
+
+#[test]
+fn shape_rules_follow_the_distribution() {
+    let with = |churn: &str| VALID.replace("mean_online = \"8h\", mean_offline = \"2h\"", churn);
+    let cases = [
+        (
+            "distribution = \"weibull\", mean_online = \"8h\", mean_offline = \"2h\"",
+            "peers[0].churn.distribution",
+        ),
+        (
+            "mean_online = \"8h\", mean_offline = \"2h\", shape = 2.0",
+            "peers[0].churn.shape",
+        ),
+        (
+            "distribution = \"pareto\", mean_online = \"8h\", mean_offline = \"2h\", shape = 0.9",
+            "peers[0].churn.shape",
+        ),
+        (
+            "distribution = \"lognormal\", mean_online = \"8h\", mean_offline = \"2h\", shape = -1.0",
+            "peers[0].churn.shape",
+        ),
+        (
+            "mean_online = \"8h\", mean_offline = \"2h\", lifetime = \"0s\"",
+            "peers[0].churn.lifetime",
+        ),
+    ];
+    for (churn, key) in cases {
+        assert_eq!(single_problem(&with(churn)).key, key, "{churn}");
+    }
+    let good = with(
+        "distribution = \"pareto\", median_online = \"3h\", mean_offline = \"2h\", shape = 1.5, lifetime = \"30d\"",
+    );
+    assert!(Scenario::parse(&good, "unit.toml").is_ok());
+}
+
+#[test]
+fn negative_arrival_rate_is_rejected() {
+    let source = VALID.replace(
+        "capacity = \"1GiB\"",
+        "capacity = \"1GiB\"\narrivals_per_day = -1.0",
+    );
+    assert_eq!(single_problem(&source).key, "peers[0].arrivals_per_day");
+}

@@ -3,7 +3,7 @@
 use shardsim_engine::MAX_TOTAL_SHARDS;
 
 use super::locate::PathPart::{self, Index, Key};
-use super::model::Scenario;
+use super::model::{Churn, PeerGroup, Scenario, SessionDistribution};
 use crate::size::ByteSize;
 use crate::time::SimDuration;
 
@@ -141,9 +141,15 @@ fn check_peers(scenario: &Scenario, fail: &mut Fail<'_>) {
             fail(&at("capacity"), "must be larger than 0B".to_string());
         }
         if let Some(churn) = &group.churn {
-            let churn_at = |key| [Key("peers"), Index(index), Key("churn"), Key(key)];
-            positive_duration(&churn_at("mean_online"), churn.mean_online, fail);
-            positive_duration(&churn_at("mean_offline"), churn.mean_offline, fail);
+            check_churn(index, churn, fail);
+        }
+        if let Some(rate) = group.arrivals_per_day
+            && !(rate.is_finite() && rate >= 0.0)
+        {
+            fail(
+                &at("arrivals_per_day"),
+                format!("arrivals_per_day = {rate} must be a number of peers per day, 0 or more"),
+            );
         }
     }
 
@@ -169,6 +175,74 @@ fn check_peers(scenario: &Scenario, fail: &mut Fail<'_>) {
                 scenario.engine.n
             ),
         );
+    }
+}
+
+fn check_churn(group: usize, churn: &Churn, fail: &mut Fail<'_>) {
+    let at = |key| [Key("peers"), Index(group), Key("churn"), Key(key)];
+    for (state, mean, median) in [
+        ("online", churn.mean_online, churn.median_online),
+        ("offline", churn.mean_offline, churn.median_offline),
+    ] {
+        let mean_key = if state == "online" {
+            "mean_online"
+        } else {
+            "mean_offline"
+        };
+        let median_key = if state == "online" {
+            "median_online"
+        } else {
+            "median_offline"
+        };
+        match (mean, median) {
+            (Some(_), Some(_)) => fail(
+                &at(median_key),
+                format!("give {mean_key} or {median_key}, not both"),
+            ),
+            (None, None) => fail(
+                &[Key("peers"), Index(group), Key("churn")],
+                format!("add {mean_key} or {median_key}, for example {mean_key} = \"8h\""),
+            ),
+            (Some(value), None) => positive_duration(&at(mean_key), value, fail),
+            (None, Some(value)) => positive_duration(&at(median_key), value, fail),
+        }
+    }
+
+    let needs_shape = churn.distribution != SessionDistribution::Exponential;
+    match (needs_shape, churn.shape) {
+        (false, Some(_)) => fail(
+            &at("shape"),
+            "exponential sessions take no shape; remove it or choose weibull, pareto or \
+             lognormal"
+                .to_string(),
+        ),
+        (true, None) => fail(
+            &at("distribution"),
+            format!(
+                "{:?} sessions need a shape, for example shape = 1.5",
+                churn.distribution
+            )
+            .to_lowercase(),
+        ),
+        (true, Some(shape)) if !(shape.is_finite() && shape > 0.0) => fail(
+            &at("shape"),
+            format!("shape = {shape} must be a positive number"),
+        ),
+        (true, Some(shape))
+            if churn.distribution == SessionDistribution::Pareto && shape <= 1.0 =>
+        {
+            fail(
+                &at("shape"),
+                format!(
+                    "Pareto sessions with shape = {shape} have no finite mean, so availability \
+                     is undefined; use a shape above 1"
+                ),
+            )
+        }
+        _ => {}
+    }
+    if let Some(lifetime) = churn.lifetime {
+        positive_duration(&at("lifetime"), lifetime, fail);
     }
 }
 
@@ -357,7 +431,7 @@ pub fn memory_estimate(scenario: &Scenario) -> u64 {
 
     shards
         .saturating_mul(per_shard)
-        .saturating_add(scenario.peer_count().saturating_mul(PEER_BYTES))
+        .saturating_add(peers_max(scenario).saturating_mul(PEER_BYTES))
         .saturating_add(u64::from(scenario.workload.owners).saturating_mul(OWNER_BYTES))
         .saturating_add(
             scenario
@@ -375,12 +449,31 @@ pub fn event_estimate(scenario: &Scenario) -> f64 {
         .iter()
         .filter_map(|group| {
             let churn = group.churn.as_ref()?;
-            let cycle_s = churn.mean_online.as_secs_f64() + churn.mean_offline.as_secs_f64();
-            Some(f64::from(group.count) * 2.0 * duration_s / cycle_s)
+            let cycle_s = crate::churn::SessionModel::new(churn).mean_cycle_s();
+            let peers = f64::from(group.count) + arrivals(group, duration_s);
+            Some(peers * 2.0 * duration_s / cycle_s)
         })
         .sum();
     let backups = scenario.workload.total_backups() as f64;
     let drills = backups * duration_s / scenario.drills.interval.as_secs_f64();
     let samples = duration_s / scenario.report.sample_interval.as_secs_f64();
     sessions + backups + drills + samples
+}
+
+/// Peers expected to join a group over `duration_s` seconds.
+fn arrivals(group: &PeerGroup, duration_s: f64) -> f64 {
+    group.arrivals_per_day.unwrap_or(0.0) * duration_s / 86_400.0
+}
+
+/// Peers at the start plus, with a generous margin, those expected to arrive.
+fn peers_max(scenario: &Scenario) -> u64 {
+    let duration_s = scenario.duration.as_secs_f64();
+    let arriving: f64 = scenario
+        .peers
+        .iter()
+        .map(|group| arrivals(group, duration_s))
+        .sum();
+    scenario
+        .peer_count()
+        .saturating_add((2.0 * arriving + 100.0).min(u64::MAX as f64 / 2.0) as u64)
 }

@@ -12,6 +12,8 @@ pub(super) struct Recorder {
     pub upload_bytes: u64,
     pub drill_download_bytes: u64,
     pub shards_unplaced: u64,
+    pub peers_arrived: u64,
+    pub peers_departed: u64,
     drills_passed: u64,
     drills_failed: u64,
     interval_passed: u64,
@@ -42,6 +44,7 @@ impl Recorder {
     pub fn sample(&mut self, now: SimTime, population: &Population, ledger: &Ledger) {
         self.timeline.push(TimelineRow {
             time_s: now.as_secs(),
+            peers_present: population.len() as u64 - self.peers_departed,
             online_peers: population.online_peers().len() as u64,
             backups_created: ledger.backups().len() as u64,
             backups_restorable: ledger.restorable_backups(),
@@ -75,7 +78,9 @@ impl Recorder {
             version: env!("CARGO_PKG_VERSION").to_string(),
             seed: scenario.seed,
             duration_s: scenario.duration.0 / crate::time::MICROS_PER_SECOND,
-            peers: population.len() as u64,
+            peers: population.len() as u64 - self.peers_arrived,
+            peers_arrived: self.peers_arrived,
+            peers_departed: self.peers_departed,
             k: scenario.engine.k,
             n: scenario.engine.n,
             backups_created: backups.len() as u64,
