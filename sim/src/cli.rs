@@ -5,6 +5,15 @@
 //! expectation failed, 2 for invalid input (a bad or missing scenario file, bad
 //! arguments, or an output folder that cannot be written).
 
+/// Prints a line to stdout and ignores a closed pipe, so `shardsim run ... | head` ends
+/// quietly instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod backup;
 
 use std::path::{Path, PathBuf};
@@ -100,7 +109,7 @@ fn run_command(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> u8 {
         return EXIT_INVALID_INPUT;
     }
 
-    println!(
+    outln!(
         "running {} (seed {}, scenario hash {})",
         scenario.name,
         scenario.seed,
@@ -117,7 +126,7 @@ fn run_command(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> u8 {
 
     print_outcome(&outcome, &files);
     let wall_s = started.elapsed().as_secs_f64();
-    println!("wall time {wall_s:.2} s");
+    outln!("wall time {wall_s:.2} s");
     if outcome.expectations_met() {
         EXIT_OK
     } else {
@@ -135,7 +144,7 @@ fn print_outcome(outcome: &RunOutcome, files: &ReportFiles) {
         || "no drills".to_string(),
         |rate| format!("{:.2}%", rate * 100.0),
     );
-    println!(
+    outln!(
         "simulated {}: {} peers, {} backups, {} drills passed, {} failed ({rate})",
         outcome.scenario.duration,
         summary.peers,
@@ -144,19 +153,20 @@ fn print_outcome(outcome: &RunOutcome, files: &ReportFiles) {
         summary.drills_failed
     );
     let dir = files.dir.display().to_string();
-    println!("wrote {}/", dir.trim_end_matches('/'));
+    outln!("wrote {}/", dir.trim_end_matches('/'));
     for file in &files.files {
         let name = file.file_name().map(|name| name.to_string_lossy());
-        println!("  {}", name.unwrap_or_default());
+        outln!("  {}", name.unwrap_or_default());
     }
     for check in &outcome.expectations {
         let actual = check
             .actual
             .map_or_else(|| "not measured".to_string(), |value| format!("{value:.6}"));
         let verdict = if check.passed() { "ok" } else { "FAILED" };
-        println!(
+        outln!(
             "{}: {actual}, minimum {}: {verdict}",
-            check.key, check.minimum
+            check.key,
+            check.minimum
         );
     }
 }
@@ -165,7 +175,7 @@ fn check_command(paths: &[PathBuf]) -> u8 {
     let mut code = EXIT_OK;
     for path in paths {
         match Scenario::load(path) {
-            Ok(scenario) => println!(
+            Ok(scenario) => outln!(
                 "{}: valid ({}, {}, k = {} of n = {}, {} over {})",
                 path.display(),
                 count(scenario.peer_count(), "peer"),
@@ -177,8 +187,27 @@ fn check_command(paths: &[PathBuf]) -> u8 {
             ),
             Err(error) => code = report_invalid(&error),
         }
+        if let Ok(scenario) = Scenario::load(path) {
+            print_traces(&scenario);
+        }
     }
     code
+}
+
+/// One line per trace: its nodes, availability over observed time and skipped rows.
+fn print_traces(scenario: &Scenario) {
+    for (group, trace) in scenario.peers.iter().zip(&scenario.traces) {
+        let (Some(source), Some(trace)) = (&group.trace, trace) else {
+            continue;
+        };
+        outln!(
+            "  trace {}: {}, availability {:.1}% of observed time, {} skipped",
+            source.path,
+            count(trace.nodes.len() as u64, "node"),
+            trace.observed_availability() * 100.0,
+            count(trace.skipped_rows as u64, "row")
+        );
+    }
 }
 
 fn report_invalid(error: &crate::ScenarioError) -> u8 {

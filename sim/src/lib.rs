@@ -54,6 +54,7 @@ mod simulation;
 mod size;
 mod streams;
 mod time;
+mod trace;
 mod workload;
 
 pub use error::{Problem, ReportError, ScenarioError};
@@ -66,3 +67,4 @@ pub use scenario::{
 pub use simulation::run;
 pub use size::ByteSize;
 pub use time::{EPOCH_UNIX_S, SimDuration, SimTime};
+pub use trace::{Trace, TraceFormat};

@@ -19,6 +19,7 @@ struct Group {
     region: u16,
     capacity_bytes: u64,
     sessions: Option<SessionModel>,
+    trace: Option<std::sync::Arc<crate::trace::Trace>>,
     /// Peers created in the group so far; names the next peer's stream.
     created: u32,
 }
@@ -31,6 +32,8 @@ pub struct Population {
     pub region: Vec<u16>,
     /// Scenario group of each peer.
     pub group: Vec<u32>,
+    /// Index of each peer within its group, which is also its trace node.
+    pub member: Vec<u32>,
     /// Capacity of each peer in logical bytes.
     pub capacity_bytes: Vec<u64>,
     /// Logical bytes each peer stores.
@@ -62,11 +65,13 @@ impl Population {
         let groups = scenario
             .peers
             .iter()
-            .map(|group| Group {
+            .enumerate()
+            .map(|(index, group)| Group {
                 region: u16::try_from(region_index[group.region.as_str()])
                     .expect("validation allows at most 65,535 regions"),
                 capacity_bytes: group.capacity.0,
                 sessions: group.churn.as_ref().map(SessionModel::new),
+                trace: scenario.traces.get(index).cloned().flatten(),
                 created: 0,
             })
             .collect();
@@ -77,6 +82,7 @@ impl Population {
             groups,
             region: Vec::with_capacity(total),
             group: Vec::with_capacity(total),
+            member: Vec::with_capacity(total),
             capacity_bytes: Vec::with_capacity(total),
             used_bytes: Vec::with_capacity(total),
             online: Vec::with_capacity(total),
@@ -99,18 +105,21 @@ impl Population {
     /// numbering, so adding arrivals leaves every earlier peer's stream unchanged.
     pub fn add_peer(&mut self, group_index: usize) -> PeerId {
         let group = &mut self.groups[group_index];
-        let name = format!("peer/{group_index}/{}", group.created);
+        let member = group.created;
+        let name = format!("peer/{group_index}/{member}");
         group.created += 1;
         let mut rng = streams::stream(self.seed, &name);
-        let starts_online = group
-            .sessions
-            .as_ref()
-            .is_none_or(|model| rng.random_bool(model.availability()));
+        let starts_online = match (&group.trace, &group.sessions) {
+            (Some(trace), _) => trace.state_at(member as usize, 0).0,
+            (None, Some(model)) => rng.random_bool(model.availability()),
+            (None, None) => true,
+        };
 
         let id = PeerId::try_from(self.online.len()).expect("validation keeps peers below 2^32");
         self.region.push(group.region);
         self.group
             .push(u32::try_from(group_index).expect("fewer groups than peers"));
+        self.member.push(member);
         self.capacity_bytes.push(group.capacity_bytes);
         self.used_bytes.push(0);
         self.rng.push(rng);
@@ -129,6 +138,13 @@ impl Population {
         self.groups[self.group[peer as usize] as usize]
             .sessions
             .as_ref()
+    }
+
+    /// The trace a peer replays, with its node index, if its group has one.
+    pub fn trace(&self, peer: PeerId) -> Option<(&crate::trace::Trace, usize)> {
+        let index = peer as usize;
+        let trace = self.groups[self.group[index] as usize].trace.as_deref()?;
+        Some((trace, self.member[index] as usize))
     }
 
     /// Number of peers ever created, departed ones included.

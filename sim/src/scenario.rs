@@ -58,7 +58,11 @@ impl Scenario {
         let scenario: Scenario = toml::from_str(source)
             .map_err(|error| ScenarioError::Invalid(vec![parse_problem(source, file, &error)]))?;
 
-        let violations = validate::validate(&scenario);
+        let mut scenario = scenario;
+        let mut violations = validate::validate(&scenario);
+        if violations.is_empty() {
+            violations = scenario.load_traces(file);
+        }
         if violations.is_empty() {
             return Ok(scenario);
         }
@@ -83,6 +87,42 @@ impl Scenario {
     /// First 16 hexadecimal digits of the BLAKE3 hash of the normalised TOML.
     pub fn hash(&self) -> String {
         blake3::hash(self.to_normalised_toml().as_bytes()).to_hex()[..16].to_string()
+    }
+
+    /// Reads each group's trace, relative to the scenario file's folder, and checks that
+    /// it has enough nodes for the group.
+    fn load_traces(&mut self, file: &str) -> Vec<validate::Violation> {
+        use locate::PathPart::{Index, Key};
+        let folder = Path::new(file).parent().unwrap_or(Path::new(""));
+        let mut violations = Vec::new();
+        self.traces = vec![None; self.peers.len()];
+        for (index, group) in self.peers.iter().enumerate() {
+            let Some(source) = &group.trace else { continue };
+            let path = [Key("peers"), Index(index), Key("trace"), Key("path")];
+            match crate::trace::Trace::load(
+                &folder.join(&source.path),
+                source.format,
+                source.skip_invalid,
+            ) {
+                Ok(trace) if trace.nodes.len() < group.count as usize => {
+                    violations.push(validate::Violation {
+                        path: vec![Key("peers"), Index(index), Key("count")],
+                        message: format!(
+                            "count = {} exceeds the {} nodes of trace {}; lower count",
+                            group.count,
+                            trace.nodes.len(),
+                            source.path
+                        ),
+                    });
+                }
+                Ok(trace) => self.traces[index] = Some(std::sync::Arc::new(trace)),
+                Err(message) => violations.push(validate::Violation {
+                    path: path.to_vec(),
+                    message,
+                }),
+            }
+        }
+        violations
     }
 
     /// Total number of peers over all groups.

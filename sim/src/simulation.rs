@@ -171,10 +171,16 @@ impl<'a> Simulation<'a> {
         if self.population.departed[index] {
             return;
         }
-        let online = !self.population.online[index];
-        self.population.set_online(peer, online);
-        self.ledger
-            .peer_changed(&self.population.held_shards[index], online);
+        // A trace decides the state itself; a model flips it.
+        let online = match self.population.trace(peer) {
+            Some((trace, node)) => trace.state_at(node, self.now.0).0,
+            None => !self.population.online[index],
+        };
+        if online != self.population.online[index] {
+            self.population.set_online(peer, online);
+            self.ledger
+                .peer_changed(&self.population.held_shards[index], online);
+        }
         self.schedule_session_end(peer);
     }
 
@@ -205,6 +211,14 @@ impl<'a> Simulation<'a> {
 
     fn schedule_session_end(&mut self, peer: PeerId) {
         let index = peer as usize;
+        if let Some((trace, node)) = self.population.trace(peer) {
+            let (_, next_us) = trace.state_at(node, self.now.0);
+            self.queue.push(
+                SimTime(next_us.max(self.now.0 + 1)),
+                Event::SessionEnd(peer),
+            );
+            return;
+        }
         let Some(model) = self.population.sessions(peer).copied() else {
             return;
         };

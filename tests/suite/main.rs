@@ -6,6 +6,7 @@ mod determinism;
 mod library;
 mod run;
 mod theory;
+mod trace;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

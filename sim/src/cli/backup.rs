@@ -193,7 +193,7 @@ fn create(args: &CreateArgs) -> CommandResult {
         bar.finish_and_clear();
     }
 
-    println!(
+    outln!(
         "created {} ({}, {} bytes archived, {} bytes stored in {} stripes, {})",
         manifest.backup_id,
         manifest.kind,
@@ -262,7 +262,7 @@ fn restore(id: &str, store_dir: &Path, to: &Path, force: bool) -> CommandResult 
         bar.finish_and_clear();
     }
     restored?;
-    println!("restored {id} into {}", to.display());
+    outln!("restored {id} into {}", to.display());
     Ok(EXIT_OK)
 }
 
@@ -280,20 +280,20 @@ fn verify(id: Option<&str>, store_dir: &Path) -> CommandResult {
         } else {
             "damaged, still restorable"
         };
-        println!("{}: {verdict}", report.backup_id);
+        outln!("{}: {verdict}", report.backup_id);
         for problem in &report.problems {
-            println!("  {} shard {}", problem.kind, problem.path);
+            outln!("  {} shard {}", problem.kind, problem.path);
         }
         for (stripe, valid) in &report.unrecoverable_stripes {
-            println!("  stripe {stripe} has {valid} valid shards, fewer than k");
+            outln!("  stripe {stripe} has {valid} valid shards, fewer than k");
         }
         for missing in &report.missing_links {
-            println!("  needs {missing}, which is missing");
+            outln!("  needs {missing}, which is missing");
         }
         damaged |= !report.problems.is_empty() || !report.restorable();
     }
     if reports.is_empty() {
-        println!("the store holds no backups");
+        outln!("the store holds no backups");
     }
     Ok(if damaged {
         EXIT_EXPECTATION_FAILED
@@ -305,13 +305,16 @@ fn verify(id: Option<&str>, store_dir: &Path) -> CommandResult {
 fn list(store_dir: &Path) -> CommandResult {
     let records = Store::list_at(store_dir)?;
     if records.is_empty() {
-        println!("the store holds no backups");
+        outln!("the store holds no backups");
     }
     for record in records {
         let parent = record.parent.as_deref().unwrap_or("-");
-        println!(
+        outln!(
             "{}  {:<12}  {:>12} bytes  parent {parent}  from {}",
-            record.backup_id, record.kind, record.plaintext_len, record.source
+            record.backup_id,
+            record.kind,
+            record.plaintext_len,
+            record.source
         );
     }
     Ok(EXIT_OK)
@@ -329,7 +332,7 @@ fn rotate(store_dir: &Path, kdf: &str) -> CommandResult {
     };
     let (now, mut rng) = clock_and_rng()?;
     let count = store.rotate_keys(&new_passphrase, kdf, now, &mut rng)?;
-    println!(
+    outln!(
         "re-wrapped {count} data keys under key-encryption key {}",
         store.kek_record().id
     );
@@ -340,7 +343,7 @@ fn delete(id: &str, store_dir: &Path) -> CommandResult {
     let passphrase = passphrase(PASSPHRASE_VAR, "passphrase", false)?;
     let mut store = Store::open(store_dir, &passphrase)?;
     store.delete(id)?;
-    println!("deleted {id}");
+    outln!("deleted {id}");
     Ok(EXIT_OK)
 }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::size::ByteSize;
 use crate::time::SimDuration;
+use crate::trace::{Trace, TraceFormat};
 
 /// One simulated world: who takes part, what they back up, and what is measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +34,9 @@ pub struct Scenario {
     /// Outcomes the run must reach, for CI.
     #[serde(default)]
     pub expect: Expectations,
+    /// The parsed trace of each group that has one, in group order.
+    #[serde(skip)]
+    pub traces: Vec<Option<std::sync::Arc<Trace>>>,
 }
 
 /// A group of peers that share a region, a capacity and a churn model.
@@ -51,6 +55,23 @@ pub struct PeerGroup {
     /// Mean rate at which new peers join this group, per day, as a Poisson process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrivals_per_day: Option<f64>,
+    /// An availability trace that replaces the churn model: peer i of the group
+    /// replays the trace's i-th node in sorted order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceSource>,
+}
+
+/// Where a group's availability trace comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSource {
+    /// Trace file, relative to the scenario file's folder.
+    pub path: String,
+    /// `sessions` or `fta`.
+    pub format: TraceFormat,
+    /// Skip and count invalid rows instead of rejecting the file.
+    #[serde(default)]
+    pub skip_invalid: bool,
 }
 
 /// Distribution of session lengths.

@@ -143,6 +143,18 @@ fn check_peers(scenario: &Scenario, fail: &mut Fail<'_>) {
         if let Some(churn) = &group.churn {
             check_churn(index, churn, fail);
         }
+        if group.trace.is_some() && group.churn.is_some() {
+            fail(
+                &at("trace"),
+                "a group follows either a trace or a churn model; remove one".to_string(),
+            );
+        }
+        if group.trace.is_some() && group.arrivals_per_day.is_some() {
+            fail(
+                &at("arrivals_per_day"),
+                "peers of a trace group are the trace's nodes; remove arrivals_per_day".to_string(),
+            );
+        }
         if let Some(rate) = group.arrivals_per_day
             && !(rate.is_finite() && rate >= 0.0)
         {
