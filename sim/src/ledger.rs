@@ -120,7 +120,7 @@ impl Ledger {
             .expect("fewer than 2^32 shards")
     }
 
-    /// Updates the counters for the shards of a peer that came online or went offline.
+    /// Updates the counters for shards whose holder came online or went offline.
     pub fn peer_changed(&mut self, held_shards: &[u32], online: bool) {
         let k = self.k;
         for &shard in held_shards {
@@ -150,6 +150,50 @@ impl Ledger {
                 *count -= 1;
             }
         }
+    }
+
+    /// Holders of global stripe `stripe`, one per position; [`NO_HOLDER`] where none.
+    pub fn stripe_holders(&self, stripe: usize) -> &[PeerId] {
+        let n = usize::from(self.n);
+        &self.shard_holder[stripe * n..(stripe + 1) * n]
+    }
+
+    /// Moves shard `shard` to `holder`, which is online, and updates the counters; the
+    /// previous holder, if any, is offline.
+    pub fn reassign(&mut self, shard: u32, holder: PeerId, online: &[bool]) {
+        let previous = self.shard_holder[shard as usize];
+        assert!(
+            previous == NO_HOLDER || !online[previous as usize],
+            "shard {shard} is moved away from an online holder"
+        );
+        assert!(
+            online[holder as usize],
+            "shard {shard} is moved to an offline peer"
+        );
+        self.shard_holder[shard as usize] = holder;
+        self.peer_changed(&[shard], true);
+    }
+
+    /// Expected stripe digest of shard `shard`, for checking fetched bytes.
+    pub fn shard_bytes(&self, shard: u32) -> &[u8] {
+        &self.shard_bytes[shard as usize]
+    }
+
+    /// Backups with a stripe whose shards on peers that have not left number fewer than
+    /// k: no return of an offline peer can make them restorable again.
+    pub fn permanently_lost(&self, departed: &[bool]) -> u64 {
+        let n = usize::from(self.n);
+        let mut lost = vec![false; self.backups.len()];
+        for (stripe, holders) in self.shard_holder.chunks(n).enumerate() {
+            let present = holders
+                .iter()
+                .filter(|&&h| h != NO_HOLDER && !departed[h as usize])
+                .count();
+            if present < usize::from(self.k) {
+                lost[self.stripe_backup[stripe] as usize] = true;
+            }
+        }
+        lost.iter().filter(|&&gone| gone).count() as u64
     }
 
     /// The bytes of shard `shard` if its holder is online, as a restore would fetch them.

@@ -116,6 +116,15 @@ pub struct Summary {
     pub restorable_fraction_min: Option<f64>,
     /// Backups restorable when the run ended.
     pub backups_restorable_at_end: u64,
+    /// Backups with a stripe that has fewer than k shards left on peers that have not
+    /// left: lost for good.
+    pub backups_lost: u64,
+    /// Stripe repairs that placed at least one shard.
+    pub repairs: u64,
+    /// Repair attempts that could not make a stripe whole.
+    pub repair_failures: u64,
+    /// Logical bytes moved by repairs: k shards read and each replaced shard written.
+    pub repair_bytes: u64,
 }
 
 impl Summary {

@@ -19,6 +19,7 @@ pub fn choose_holders(
     population: &Population,
     wanted: usize,
     bytes: u64,
+    exclude: &[PeerId],
     rng: &mut Stream,
     chosen: &mut Vec<PeerId>,
 ) -> usize {
@@ -28,7 +29,9 @@ pub fn choose_holders(
         return 0;
     }
     let eligible = |peer: PeerId, chosen: &[PeerId]| {
-        population.has_room(peer, bytes) && !chosen[start_len..].contains(&peer)
+        population.has_room(peer, bytes)
+            && !chosen[start_len..].contains(&peer)
+            && !exclude.contains(&peer)
     };
 
     for _ in 0..wanted * DRAWS_PER_HOLDER {

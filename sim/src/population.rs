@@ -42,6 +42,8 @@ pub struct Population {
     pub online: Vec<bool>,
     /// Whether each peer has left for good.
     pub departed: Vec<bool>,
+    /// When each offline peer went offline, in virtual microseconds.
+    pub offline_since: Vec<u64>,
     /// Each peer's own random stream.
     pub rng: Vec<Stream>,
     /// Ids of the shards each peer holds.
@@ -87,6 +89,7 @@ impl Population {
             used_bytes: Vec::with_capacity(total),
             online: Vec::with_capacity(total),
             departed: Vec::with_capacity(total),
+            offline_since: Vec::with_capacity(total),
             rng: Vec::with_capacity(total),
             held_shards: Vec::with_capacity(total),
             online_list: Vec::with_capacity(total),
@@ -126,6 +129,7 @@ impl Population {
         self.held_shards.push(Vec::new());
         self.online.push(false);
         self.departed.push(false);
+        self.offline_since.push(0);
         self.online_position.push(NOT_LISTED);
         if starts_online {
             self.set_online(id, true);

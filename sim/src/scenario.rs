@@ -10,7 +10,7 @@ mod validate;
 use std::path::Path;
 
 pub use model::{
-    Churn, Drills, EngineSettings, Expectations, PeerGroup, ReportSettings, Scenario,
+    Churn, Drills, EngineSettings, Expectations, PeerGroup, RepairPolicy, ReportSettings, Scenario,
     SessionDistribution, Workload,
 };
 pub use validate::SHARD_SIZE_RANGE;

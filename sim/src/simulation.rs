@@ -6,6 +6,7 @@
 
 mod backups;
 mod record;
+mod repair;
 
 use shardsim_engine::{CodingParams, Engine};
 
@@ -33,6 +34,8 @@ enum Event {
     Depart(PeerId),
     /// A new peer joins a scenario group.
     Arrive(u32),
+    /// An owner audits one backup's stripes and repairs those below the threshold.
+    Audit(u32),
     /// The timeline takes a sample.
     Sample,
 }
@@ -51,6 +54,8 @@ pub struct Simulation<'a> {
     ledger: Ledger,
     recorder: Recorder,
     events: u64,
+    /// Consecutive failed repair attempts of each backup, for the retry backoff.
+    repair_attempts: Vec<u32>,
 }
 
 /// Runs a validated scenario to its end and returns what it measured.
@@ -99,6 +104,7 @@ impl<'a> Simulation<'a> {
             ledger: Ledger::new(params.k(), params.n()),
             recorder: Recorder::default(),
             events: 0,
+            repair_attempts: Vec::new(),
         };
         simulation.schedule_start();
         simulation
@@ -144,6 +150,7 @@ impl<'a> Simulation<'a> {
             Event::SessionEnd(peer) => self.end_session(peer),
             Event::CreateBackup(owner) => self.create_backup(owner),
             Event::Drill(backup) => self.drill(backup),
+            Event::Audit(backup) => self.audit(backup),
             Event::Depart(peer) => self.depart(peer),
             Event::Arrive(group) => {
                 let group = group as usize;
@@ -177,6 +184,9 @@ impl<'a> Simulation<'a> {
             None => !self.population.online[index],
         };
         if online != self.population.online[index] {
+            if !online {
+                self.population.offline_since[index] = self.now.0;
+            }
             self.population.set_online(peer, online);
             self.ledger
                 .peer_changed(&self.population.held_shards[index], online);
@@ -188,6 +198,7 @@ impl<'a> Simulation<'a> {
     fn depart(&mut self, peer: PeerId) {
         let index = peer as usize;
         if self.population.online[index] {
+            self.population.offline_since[index] = self.now.0;
             self.population.set_online(peer, false);
             self.ledger
                 .peer_changed(&self.population.held_shards[index], false);

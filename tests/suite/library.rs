@@ -66,3 +66,71 @@ fn drills_pass_without_churn() {
     assert!(outcome.summary.drills_passed > 0);
     assert_eq!(outcome.summary.restorable_fraction_min, Some(1.0));
 }
+
+/// A year of churn with permanent departures and arrivals, with repair on or off.
+fn year_of_departures(repair: &str) -> shardsim_sim::Summary {
+    let text = format!(
+        r#"
+name = "year"
+seed = 21
+duration = "365d"
+[[peers]]
+region = "eu"
+count = 300
+capacity = "8GiB"
+arrivals_per_day = 3.0
+churn = {{ mean_online = "10h", mean_offline = "4h", lifetime = "90d" }}
+[workload]
+owners = 10
+backups_per_owner = 2
+interval = "1d"
+size_min = "8MiB"
+size_max = "16MiB"
+[engine]
+k = 3
+n = 6
+[drills]
+interval = "7d"
+{repair}
+"#
+    );
+    let scenario = Scenario::parse(&text, "year.toml").expect("valid");
+    run(&scenario).summary
+}
+
+#[test]
+fn repair_keeps_what_no_repair_loses() {
+    let without = year_of_departures("");
+    let with = year_of_departures(
+        "[repair]\npolicy = \"eager\"\naudit_interval = \"12h\"\nloss_timeout = \"2d\"",
+    );
+
+    // Most peers leave within the year (mean lifetime 90 days), taking their shards.
+    assert!(
+        without.peers_departed > 250,
+        "{} departed",
+        without.peers_departed
+    );
+    assert!(
+        without.backups_lost > 0,
+        "without repair some backups are lost"
+    );
+    assert_eq!(without.repairs, 0);
+    assert_eq!(with.backups_lost, 0, "repair keeps every backup");
+    assert!(with.repairs > 0);
+    assert!(with.repair_bytes > 0);
+}
+
+#[test]
+fn lazy_repair_repairs_less_often() {
+    let eager = year_of_departures("[repair]\npolicy = \"eager\"\nloss_timeout = \"2d\"");
+    let lazy =
+        year_of_departures("[repair]\npolicy = \"lazy\"\nthreshold = 5\nloss_timeout = \"2d\"");
+    assert!(
+        lazy.repairs < eager.repairs,
+        "lazy {} vs eager {}",
+        lazy.repairs,
+        eager.repairs
+    );
+    assert!(lazy.repair_bytes < eager.repair_bytes);
+}

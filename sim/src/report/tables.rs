@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::error::ReportError;
 use crate::metrics::{BackupRow, RunOutcome, TimelineRow};
 
-const SUMMARY_COLUMNS: [&str; 26] = [
+const SUMMARY_COLUMNS: [&str; 30] = [
     "scenario",
     "scenario_hash",
     "shardsim_version",
@@ -19,12 +19,16 @@ const SUMMARY_COLUMNS: [&str; 26] = [
     "backups_created",
     "backups_fully_placed",
     "backups_restorable_at_end",
+    "backups_lost",
     "stripes",
     "shards_placed",
     "shards_unplaced",
     "stored_bytes",
     "upload_bytes",
     "drill_download_bytes",
+    "repairs",
+    "repair_failures",
+    "repair_bytes",
     "drills_passed",
     "drills_failed",
     "drill_success_rate",
@@ -84,12 +88,16 @@ pub(super) fn write_summary(path: &Path, outcome: &RunOutcome) -> Result<(), Rep
         s.backups_created.to_string(),
         s.backups_fully_placed.to_string(),
         s.backups_restorable_at_end.to_string(),
+        s.backups_lost.to_string(),
         s.stripes.to_string(),
         s.shards_placed.to_string(),
         s.shards_unplaced.to_string(),
         s.stored_bytes.to_string(),
         s.upload_bytes.to_string(),
         s.drill_download_bytes.to_string(),
+        s.repairs.to_string(),
+        s.repair_failures.to_string(),
+        s.repair_bytes.to_string(),
         s.drills_passed.to_string(),
         s.drills_failed.to_string(),
         fraction(s.drill_success_rate()),

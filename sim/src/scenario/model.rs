@@ -34,6 +34,9 @@ pub struct Scenario {
     /// Outcomes the run must reach, for CI.
     #[serde(default)]
     pub expect: Expectations,
+    /// Audits and repair of lost shards.
+    #[serde(default)]
+    pub repair: Repair,
     /// The parsed trace of each group that has one, in group order.
     #[serde(skip)]
     pub traces: Vec<Option<std::sync::Arc<Trace>>>,
@@ -215,4 +218,63 @@ pub struct Expectations {
     /// that are restorable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restorable_fraction_mean_min: Option<f64>,
+}
+
+/// When lost shards are rebuilt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RepairPolicy {
+    /// Never repair.
+    #[default]
+    None,
+    /// Repair a stripe as soon as an audit finds one of its shards lost.
+    Eager,
+    /// Repair a stripe once fewer than `threshold` of its shards are healthy.
+    Lazy,
+}
+
+/// Owners' audits of their shards and the repair of stripes that lost some.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repair {
+    /// None, eager or lazy.
+    #[serde(default)]
+    pub policy: RepairPolicy,
+    /// Lazy repair starts when fewer than this many shards of a stripe are healthy;
+    /// between k + 1 and n.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<u32>,
+    /// Time between two audits of one backup.
+    #[serde(default = "default_audit_interval")]
+    pub audit_interval: SimDuration,
+    /// Offline time after which a shard counts as lost rather than briefly absent.
+    #[serde(default = "default_loss_timeout")]
+    pub loss_timeout: SimDuration,
+    /// Wait before retrying a failed repair; doubled after each failure up to one day.
+    #[serde(default = "default_retry_backoff")]
+    pub retry_backoff: SimDuration,
+}
+
+impl Default for Repair {
+    fn default() -> Self {
+        Self {
+            policy: RepairPolicy::None,
+            threshold: None,
+            audit_interval: default_audit_interval(),
+            loss_timeout: default_loss_timeout(),
+            retry_backoff: default_retry_backoff(),
+        }
+    }
+}
+
+fn default_audit_interval() -> SimDuration {
+    SimDuration::from_hours(6)
+}
+
+fn default_loss_timeout() -> SimDuration {
+    SimDuration::from_hours(72)
+}
+
+fn default_retry_backoff() -> SimDuration {
+    SimDuration::from_hours(1)
 }

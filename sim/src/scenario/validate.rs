@@ -3,7 +3,7 @@
 use shardsim_engine::MAX_TOTAL_SHARDS;
 
 use super::locate::PathPart::{self, Index, Key};
-use super::model::{Churn, PeerGroup, Scenario, SessionDistribution};
+use super::model::{Churn, PeerGroup, RepairPolicy, Scenario, SessionDistribution};
 use crate::size::ByteSize;
 use crate::time::SimDuration;
 
@@ -76,6 +76,7 @@ pub fn validate(scenario: &Scenario) -> Vec<Violation> {
         &mut fail,
     );
     check_report(scenario, &mut fail);
+    check_repair(scenario, &mut fail);
     check_expectations(scenario, &mut fail);
     if found.is_empty() {
         check_cost(scenario, &mut |path: &[PathPart], message| {
@@ -340,6 +341,38 @@ fn check_engine(scenario: &Scenario, fail: &mut Fail<'_>) {
     }
 }
 
+fn check_repair(scenario: &Scenario, fail: &mut Fail<'_>) {
+    let repair = &scenario.repair;
+    let at = |key| [Key("repair"), Key(key)];
+    let (k, n) = (scenario.engine.k, scenario.engine.n);
+    match (repair.policy, repair.threshold) {
+        (RepairPolicy::Lazy, None) => fail(
+            &at("policy"),
+            format!(
+                "lazy repair needs a threshold between k + 1 = {} and n = {n}",
+                k + 1
+            ),
+        ),
+        (RepairPolicy::Lazy, Some(threshold)) if threshold <= k || threshold > n => fail(
+            &at("threshold"),
+            format!(
+                "threshold = {threshold} must lie between k + 1 = {} and n = {n}: repair \
+                 needs k healthy shards to rebuild from",
+                k + 1
+            ),
+        ),
+        (RepairPolicy::None | RepairPolicy::Eager, Some(_)) => fail(
+            &at("threshold"),
+            "only lazy repair takes a threshold; remove it or set policy = \"lazy\"".to_string(),
+        ),
+        _ => {}
+    }
+    if repair.policy != RepairPolicy::None {
+        positive_duration(&at("audit_interval"), repair.audit_interval, fail);
+        positive_duration(&at("retry_backoff"), repair.retry_backoff, fail);
+    }
+}
+
 fn check_report(scenario: &Scenario, fail: &mut Fail<'_>) {
     let interval = scenario.report.sample_interval;
     let path = [Key("report"), Key("sample_interval")];
@@ -468,8 +501,13 @@ pub fn event_estimate(scenario: &Scenario) -> f64 {
         .sum();
     let backups = scenario.workload.total_backups() as f64;
     let drills = backups * duration_s / scenario.drills.interval.as_secs_f64();
+    let audits = if scenario.repair.policy == RepairPolicy::None {
+        0.0
+    } else {
+        backups * duration_s / scenario.repair.audit_interval.as_secs_f64()
+    };
     let samples = duration_s / scenario.report.sample_interval.as_secs_f64();
-    sessions + backups + drills + samples
+    sessions + backups + drills + audits + samples
 }
 
 /// Peers expected to join a group over `duration_s` seconds.

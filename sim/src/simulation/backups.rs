@@ -50,6 +50,8 @@ impl Simulation<'_> {
             self.now.after(scenario.drills.interval),
             Event::Drill(backup),
         );
+        self.repair_attempts.push(0);
+        self.schedule_first_audit(backup);
         let owner_state = &mut self.owners[owner as usize];
         owner_state.created += 1;
         if owner_state.created < scenario.workload.backups_per_owner {
@@ -71,6 +73,7 @@ impl Simulation<'_> {
                 &self.population,
                 n,
                 bytes,
+                &[],
                 &mut self.placement_rng,
                 &mut holders,
             );

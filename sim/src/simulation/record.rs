@@ -14,6 +14,9 @@ pub(super) struct Recorder {
     pub shards_unplaced: u64,
     pub peers_arrived: u64,
     pub peers_departed: u64,
+    pub repairs: u64,
+    pub repair_failures: u64,
+    pub repair_bytes: u64,
     drills_passed: u64,
     drills_failed: u64,
     interval_passed: u64,
@@ -100,6 +103,10 @@ impl Recorder {
             restorable_fraction_mean: mean(&fractions),
             restorable_fraction_min: fractions.iter().copied().reduce(f64::min),
             backups_restorable_at_end: ledger.restorable_backups(),
+            backups_lost: ledger.permanently_lost(&population.departed),
+            repairs: self.repairs,
+            repair_failures: self.repair_failures,
+            repair_bytes: self.repair_bytes,
         };
         let expectations = metrics::check_expectations(scenario, &summary);
 
