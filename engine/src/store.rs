@@ -106,7 +106,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`EngineError::WrongPassphrase`] for an existing store and another passphrase;
+    /// [`crate::EngineError::WrongPassphrase`] for an existing store and another passphrase;
     /// I/O and parse errors naming the file.
     pub fn open_or_create<R: CryptoRng + ?Sized>(
         root: &Path,
@@ -137,7 +137,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::NotAStore`] without a key file; [`EngineError::WrongPassphrase`]
+    /// [`StoreError::NotAStore`] without a key file; [`crate::EngineError::WrongPassphrase`]
     /// when the passphrase does not derive the store's KEK.
     pub fn open(root: &Path, passphrase: &str) -> Result<Self, StoreError> {
         let path = keys_path(root);
