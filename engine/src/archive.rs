@@ -18,7 +18,9 @@ pub fn pack_folder(source: &Path) -> io::Result<Vec<u8>> {
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Complete);
 
-    let metadata = fs::symlink_metadata(source).map_err(|error| with_path(error, source))?;
+    // A symbolic link given as the source is followed, so `backup create link` backs
+    // up the folder it names; links inside the tree stay links.
+    let metadata = fs::metadata(source).map_err(|error| with_path(error, source))?;
     if metadata.is_dir() {
         for relative in sorted_tree(source)? {
             let full = source.join(&relative);
@@ -45,14 +47,31 @@ pub fn pack_folder(source: &Path) -> io::Result<Vec<u8>> {
 ///
 /// Any I/O error from writing the tree, or a malformed stream.
 pub fn unpack_archive(archive: &[u8], target: &Path) -> io::Result<()> {
-    fs::create_dir_all(target).map_err(|error| with_path(error, target))?;
+    fs::create_dir_all(target)?;
     let mut reader = tar::Archive::new(archive);
     reader.set_preserve_permissions(true);
     reader.set_preserve_mtime(true);
     reader.set_overwrite(true);
-    reader
-        .unpack(target)
-        .map_err(|error| with_path(error, target))
+    reader.unpack(target)?;
+    restore_folder_times(archive, target)
+}
+
+/// Sets each folder's modification time from the archive, deepest first: unpacking
+/// files into a folder changes its time after tar has set it.
+fn restore_folder_times(archive: &[u8], target: &Path) -> io::Result<()> {
+    let mut folders = Vec::new();
+    for entry in tar::Archive::new(archive).entries()? {
+        let entry = entry?;
+        if entry.header().entry_type().is_dir() {
+            let mtime = entry.header().mtime()?;
+            folders.push((entry.path()?.into_owned(), mtime));
+        }
+    }
+    for (path, mtime) in folders.into_iter().rev() {
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime);
+        fs::File::open(target.join(&path))?.set_modified(time)?;
+    }
+    Ok(())
 }
 
 /// Every path below `root`, relative to it, parents before children, siblings sorted.
@@ -72,8 +91,19 @@ fn sorted_tree(root: &Path) -> io::Result<Vec<PathBuf>> {
         let mut subdirs = Vec::new();
         for name in names {
             let child = relative.join(&name);
-            let metadata = fs::symlink_metadata(root.join(&child))
-                .map_err(|error| with_path(error, &child))?;
+            let full = root.join(&child);
+            let metadata = fs::symlink_metadata(&full).map_err(|error| with_path(error, &full))?;
+            let kind = metadata.file_type();
+            if !(kind.is_file() || kind.is_dir() || kind.is_symlink()) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{} is a FIFO, socket or device; only regular files, folders and \
+                         symbolic links can be backed up, so move it out of the tree",
+                        full.display()
+                    ),
+                ));
+            }
             found.push(child.clone());
             if metadata.is_dir() {
                 subdirs.push(child);
@@ -135,6 +165,34 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o640);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folder_times_survive_and_fifos_are_rejected() {
+        let source = tempfile::tempdir().expect("temporary folder");
+        fs::create_dir_all(source.path().join("old/inner")).expect("mkdir");
+        fs::write(source.path().join("old/inner/f"), b"x").expect("write");
+        let past = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_046_660_706);
+        fs::File::open(source.path().join("old"))
+            .and_then(|folder| folder.set_modified(past))
+            .expect("sets time");
+        let archive = pack_folder(source.path()).expect("packs");
+        let target = tempfile::tempdir().expect("temporary folder");
+        unpack_archive(&archive, target.path()).expect("unpacks");
+        let restored = fs::metadata(target.path().join("old")).and_then(|meta| meta.modified());
+        assert_eq!(restored.expect("time"), past);
+
+        let status = std::process::Command::new("mkfifo")
+            .arg(source.path().join("pipe"))
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+        let error = pack_folder(source.path()).expect_err("a FIFO is rejected");
+        assert!(
+            error.to_string().contains("FIFO, socket or device"),
+            "{error}"
+        );
     }
 
     #[test]

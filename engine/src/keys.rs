@@ -185,6 +185,13 @@ impl Kek {
         created_unix_s: u64,
         rng: &mut R,
     ) -> Result<Self, EngineError> {
+        if passphrase.is_empty() {
+            return Err(EngineError::InvalidOption {
+                option: "passphrase",
+                value: "(empty)".to_string(),
+                reason: "an empty passphrase protects nothing; choose a long one".to_string(),
+            });
+        }
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
         let key = DataKey::from_material(kdf.derive(passphrase.as_bytes(), &salt)?);

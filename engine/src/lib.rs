@@ -61,4 +61,5 @@ pub use restore::{ShardSource, assemble};
 pub use seal::{Algorithm, DataKey, KeyId, TAG_LEN};
 pub use store::{
     CreateOptions, KeyPolicy, ShardProblem, Store, StoreError, VerifyReport, VersionRecord,
+    is_backup_id, path_is_inside,
 };

@@ -34,7 +34,7 @@ use crate::seal::{DataKey, KeyId};
 
 pub use create::CreateOptions;
 pub use error::StoreError;
-pub use restore::{ShardProblem, VerifyReport};
+pub use restore::{ShardProblem, VerifyReport, inside as path_is_inside};
 
 use error::io_error;
 
@@ -70,6 +70,9 @@ struct KeyFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VersionRecord {
+    /// Position in the store's history: 1 for the first backup, one more for each
+    /// later one, so backups made within one second keep their order.
+    pub sequence: u64,
     /// The backup's id.
     pub backup_id: String,
     /// Its kind.
@@ -84,11 +87,31 @@ pub struct VersionRecord {
     pub plaintext_len: u64,
     /// Bytes this backup stores in its own pack, before compression.
     pub pack_len: u64,
+    /// Copies of each shard.
+    pub replication: usize,
+}
+
+/// Whether `id` has the form `backup_{digits}_{16 lower-case hex digits}`, so that it
+/// can name files without leaving the store's folders.
+pub fn is_backup_id(id: &str) -> bool {
+    let Some(rest) = id.strip_prefix("backup_") else {
+        return false;
+    };
+    let Some((seconds, hash)) = rest.split_once('_') else {
+        return false;
+    };
+    !seconds.is_empty()
+        && seconds.bytes().all(|b| b.is_ascii_digit())
+        && hash.len() == 16
+        && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// An open store, with its key-encryption key derived from the passphrase.
 pub struct Store {
     root: PathBuf,
+    /// The store's lock file, held exclusively while the store is open, so that two
+    /// processes never interleave their updates of the key file or the history.
+    _lock: fs::File,
     kek: Kek,
     data_keys: Vec<WrappedKey>,
     policy: KeyPolicy,
@@ -118,9 +141,16 @@ impl Store {
         if keys_path(root).is_file() {
             return Self::open(root, passphrase);
         }
+        let lock = lock_store(root)?;
+        // Another process may have created the store while this one waited for the lock.
+        if keys_path(root).is_file() {
+            drop(lock);
+            return Self::open(root, passphrase);
+        }
         let kek = Kek::create(passphrase, kdf, now_unix_s, rng)?;
         let store = Self {
             root: root.to_path_buf(),
+            _lock: lock,
             kek,
             data_keys: Vec::new(),
             policy: KeyPolicy::default(),
@@ -146,11 +176,13 @@ impl Store {
                 path: root.to_path_buf(),
             });
         }
+        let lock = lock_store(root)?;
         let key_file: KeyFile = read_json(&path)?;
         let policy = read_json(&root.join("config/store.json"))?;
         let kek = Kek::open(passphrase, &key_file.kek)?;
         Ok(Self {
             root: root.to_path_buf(),
+            _lock: lock,
             kek,
             data_keys: key_file.data_keys,
             policy,
@@ -180,9 +212,7 @@ impl Store {
                 records.push(read_json(&path)?);
             }
         }
-        records.sort_by(|a, b| {
-            (a.created_unix_s, &a.backup_id).cmp(&(b.created_unix_s, &b.backup_id))
-        });
+        records.sort_by_key(|record| record.sequence);
         Ok(records)
     }
 
@@ -218,21 +248,42 @@ impl Store {
     ///
     /// [`StoreError::BackupNotFound`] when no version record has this id.
     pub fn manifest(&self, backup_id: &str) -> Result<Manifest, StoreError> {
-        if !self.version_path(backup_id).is_file() {
+        self.version(backup_id)?;
+        let path = self.manifest_path(backup_id);
+        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+        let manifest = Manifest::from_json(&text).map_err(|error| StoreError::InvalidFile {
+            path: path.clone(),
+            reason: error.to_string(),
+        })?;
+        if manifest.backup_id != backup_id {
+            return Err(StoreError::InvalidFile {
+                path,
+                reason: format!("it holds the manifest of {}", manifest.backup_id),
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// Reads a committed backup's version record.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::BackupNotFound`] for an id of the wrong form or without a record.
+    pub fn version(&self, backup_id: &str) -> Result<VersionRecord, StoreError> {
+        let path = self.version_path(backup_id);
+        if !is_backup_id(backup_id) || !path.is_file() {
             return Err(StoreError::BackupNotFound {
                 backup_id: backup_id.to_string(),
             });
         }
-        let path = self.manifest_path(backup_id);
-        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
-        Manifest::from_json(&text).map_err(|error| StoreError::InvalidFile {
-            path,
-            reason: error.to_string(),
-        })
+        read_json(&path)
     }
 
     /// Unwraps the data keys a manifest names, in its order.
     fn unwrap_keys(&mut self, manifest: &Manifest) -> Result<Vec<DataKey>, StoreError> {
+        if manifest.key_ids.is_empty() {
+            return Err(crate::EngineError::Authentication.into());
+        }
         let mut keys = Vec::with_capacity(manifest.key_ids.len());
         for id in &manifest.key_ids {
             let wrapped = self.wrapped_key(*id)?.clone();
@@ -280,6 +331,21 @@ impl Store {
             base.join(format!("copy-{copy}"))
         }
     }
+}
+
+/// Opens the store's lock file and waits for an exclusive lock on it.
+fn lock_store(root: &Path) -> Result<fs::File, StoreError> {
+    let config = root.join("config");
+    fs::create_dir_all(&config).map_err(io_error(&config))?;
+    let path = config.join("lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_error(&path))?;
+    file.lock().map_err(io_error(&path))?;
+    Ok(file)
 }
 
 fn keys_path(root: &Path) -> PathBuf {

@@ -442,9 +442,13 @@ fn invalid_options_are_rejected() {
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        text(&output).contains("exceeds the maximum"),
+        text(&output).contains("over --max-size 1024"),
         "{}",
         text(&output)
+    );
+    assert!(
+        !dir.path().join("store").exists(),
+        "a failed first backup creates no store"
     );
 }
 
@@ -513,5 +517,145 @@ fn killed_create_leaves_earlier_backups_intact() {
         1,
         "{}",
         text(&listed)
+    );
+}
+
+#[test]
+fn concurrent_creates_keep_every_key() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    sample_tree(&dir.path().join("src"));
+    create(
+        dir.path(),
+        &["src", "--store", "store", "--kdf", "pbkdf2-sha256"],
+    );
+
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_shardsim"))
+                .args(["backup", "create", "src", "--store", "store"])
+                .env("SHARDSIM_PASSPHRASE", PASSPHRASE)
+                .current_dir(dir.path())
+                .spawn()
+                .expect("starts")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("finishes");
+        assert_eq!(output.status.code(), Some(0));
+    }
+    let output = backup(dir.path(), &["verify", "--store", "store"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(
+        text(&output).matches(": ok").count(),
+        5,
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn tampered_store_is_caught() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    sample_tree(&dir.path().join("src"));
+    let first = create(
+        dir.path(),
+        &[
+            "src",
+            "--store",
+            "store",
+            "--r",
+            "3",
+            "--kdf",
+            "pbkdf2-sha256",
+        ],
+    );
+    fs::write(dir.path().join("src/extra.txt"), "more").expect("write");
+    let second = create(
+        dir.path(),
+        &["src", "--store", "store", "--kind", "incremental"],
+    );
+    let store = dir.path().join("store");
+
+    // An id that walks out of the store's folders names no backup.
+    let output = backup(
+        dir.path(),
+        &[
+            "delete",
+            &format!("../metadata/{first}"),
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).contains("not found"), "{}", text(&output));
+
+    // A removed copy folder is reported shard by shard, not silently ignored.
+    fs::remove_dir_all(store.join("shards").join(&first).join("copy-1")).expect("remove");
+    let output = backup(dir.path(), &["verify", &first, "--store", "store"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).contains("copy-1"), "{}", text(&output));
+
+    // The incremental reads the full backup's pack, so its damage shows there too.
+    fs::remove_dir_all(store.join("shards").join(&first)).expect("remove");
+    let output = backup(dir.path(), &["verify", &second, "--store", "store"]);
+    assert_eq!(output.status.code(), Some(1));
+    let expected = format!("needs {first}, which cannot be restored");
+    assert!(text(&output).contains(&expected), "{}", text(&output));
+
+    // A manifest copied over another is refused, not restored as the other backup.
+    fs::copy(
+        store.join(format!("metadata/{first}.json")),
+        store.join(format!("metadata/{second}.json")),
+    )
+    .expect("copy");
+    let output = backup(
+        dir.path(),
+        &["restore", &second, "--store", "store", "--to", "out"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let expected = format!("holds the manifest of {first}");
+    assert!(text(&output).contains(&expected), "{}", text(&output));
+}
+
+#[test]
+fn unsafe_paths_are_rejected() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    sample_tree(&dir.path().join("src"));
+    let output = backup(dir.path(), &["create", "src", "--store", "src/store"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains("lies inside src"),
+        "{}",
+        text(&output)
+    );
+
+    let id = create(dir.path(), &["src", "--store", "store"]);
+    for (target, expected) in [
+        ("store/inside", "inside the store"),
+        (".", "does not end in a folder name"),
+    ] {
+        let output = backup(
+            dir.path(),
+            &["restore", &id, "--store", "store", "--to", target],
+        );
+        assert_eq!(output.status.code(), Some(2), "--to {target}");
+        assert!(
+            text(&output).contains(expected),
+            "--to {target}: {}",
+            text(&output)
+        );
+    }
+
+    let empty = [
+        ("SHARDSIM_PASSPHRASE", PASSPHRASE),
+        ("SHARDSIM_NEW_PASSPHRASE", ""),
+    ];
+    let output = backup_with(dir.path(), &["rotate-keys", "--store", "store"], &empty);
+    assert_eq!(output.status.code(), Some(2));
+    let output = backup(dir.path(), &["verify", "--store", "store"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the old passphrase still opens the store"
     );
 }

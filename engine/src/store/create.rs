@@ -88,7 +88,9 @@ impl Store {
             &self.manifest_path(&manifest.backup_id),
             manifest.to_json().as_bytes(),
         )?;
+        let sequence = versions_max_sequence(&self.list()?) + 1;
         let record = VersionRecord {
+            sequence,
             backup_id: manifest.backup_id.clone(),
             kind: manifest.kind,
             parent: manifest.parent.clone(),
@@ -96,6 +98,7 @@ impl Store {
             source: options.source.clone(),
             plaintext_len: manifest.plaintext_len,
             pack_len: manifest.pack_len,
+            replication: options.replication,
         };
         write_json(&self.version_path(&manifest.backup_id), &record)?;
         Ok(manifest)
@@ -143,7 +146,10 @@ impl Store {
             })
             .map(|record| Some(record.backup_id.clone()))
             .ok_or(StoreError::NoParent {
-                kind: kind.to_string(),
+                kind: match kind {
+                    BackupKind::Incremental => "an incremental".to_string(),
+                    other => format!("a {other}"),
+                },
                 needs: if needs_full {
                     "a full backup"
                 } else {
@@ -154,9 +160,13 @@ impl Store {
 
     /// Where the chunks of `parent`'s plaintext are stored. The parent's chunk list
     /// already points into every pack of its chain, so its manifest alone suffices.
-    fn chain_index(&self, parent: &str) -> Result<ChunkIndex, StoreError> {
+    fn chain_index(&mut self, parent: &str) -> Result<ChunkIndex, StoreError> {
+        let manifest = self.manifest(parent)?;
+        // The chunk list is trusted only once the parent's MAC holds.
+        let keys = self.unwrap_keys(&manifest)?;
+        manifest.verify_mac(&keys[0])?;
         let mut index = ChunkIndex::default();
-        index.add(&self.manifest(parent)?);
+        index.add(&manifest);
         Ok(index)
     }
 
@@ -191,4 +201,12 @@ fn stripes_per_key(manifest: &Manifest) -> Vec<u64> {
             (stripes - first).min(manifest.key_max_uses)
         })
         .collect()
+}
+
+fn versions_max_sequence(versions: &[VersionRecord]) -> u64 {
+    versions
+        .iter()
+        .map(|record| record.sequence)
+        .max()
+        .unwrap_or(0)
 }

@@ -49,9 +49,9 @@ pub enum StoreError {
     },
 
     /// An incremental or differential backup has nothing to build on.
-    #[error("a {kind} backup needs {needs}, and the store has none; create a full backup first")]
+    #[error("{kind} backup needs {needs}, and the store has none; create a full backup first")]
     NoParent {
-        /// The requested kind.
+        /// The requested kind with its article, as in `an incremental`.
         kind: String,
         /// What kind of parent it needs.
         needs: &'static str,
@@ -75,6 +75,15 @@ pub enum StoreError {
         backup_id: String,
         /// Backups that reference it.
         dependents: Vec<String>,
+    },
+
+    /// The restore target cannot take a restore.
+    #[error("cannot restore into {path}: {reason}")]
+    UnsuitableTarget {
+        /// The target given.
+        path: PathBuf,
+        /// Why, and what to do instead.
+        reason: String,
     },
 
     /// The restore target holds files.

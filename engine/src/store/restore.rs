@@ -31,12 +31,31 @@ pub struct VerifyReport {
     pub unrecoverable_stripes: Vec<(usize, usize)>,
     /// Backups whose packs this one needs and which are gone.
     pub missing_links: Vec<String>,
+    /// Backups whose packs this one needs and which cannot be restored themselves.
+    pub damaged_links: Vec<String>,
+    /// Why the backup could not be checked at all, such as a manifest that fails its
+    /// MAC or does not parse.
+    pub error: Option<String>,
 }
 
 impl VerifyReport {
+    fn new(backup_id: &str) -> Self {
+        Self {
+            backup_id: backup_id.to_string(),
+            problems: Vec::new(),
+            unrecoverable_stripes: Vec::new(),
+            missing_links: Vec::new(),
+            damaged_links: Vec::new(),
+            error: None,
+        }
+    }
+
     /// Whether the backup can be restored.
     pub fn restorable(&self) -> bool {
-        self.unrecoverable_stripes.is_empty() && self.missing_links.is_empty()
+        self.unrecoverable_stripes.is_empty()
+            && self.missing_links.is_empty()
+            && self.damaged_links.is_empty()
+            && self.error.is_none()
     }
 }
 
@@ -83,6 +102,26 @@ impl Store {
         target: &Path,
         force: bool,
     ) -> Result<(), StoreError> {
+        let unsuitable = |reason: &str| StoreError::UnsuitableTarget {
+            path: target.to_path_buf(),
+            reason: reason.to_string(),
+        };
+        if !matches!(
+            target.components().next_back(),
+            Some(std::path::Component::Normal(_))
+        ) {
+            return Err(unsuitable(
+                "it does not end in a folder name, as in restored/docs",
+            ));
+        }
+        if fs::symlink_metadata(target).is_ok_and(|meta| meta.file_type().is_symlink()) {
+            return Err(unsuitable(
+                "it is a symbolic link; give the folder it points to",
+            ));
+        }
+        if inside(target, &self.root) {
+            return Err(unsuitable("it lies inside the store; restore outside it"));
+        }
         let is_empty = match fs::read_dir(target) {
             Ok(mut entries) => entries.next().is_none(),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => true,
@@ -133,31 +172,50 @@ impl Store {
         };
         let committed: Vec<String> = self.list()?.into_iter().map(|r| r.backup_id).collect();
 
+        if let Some(id) = backup_id {
+            self.version(id)?;
+        }
+
         let mut reports = Vec::new();
         for id in ids {
+            let mut report = match self.verify_one(&id) {
+                Ok(report) => report,
+                Err(error) => {
+                    let mut report = VerifyReport::new(&id);
+                    report.error = Some(error.to_string());
+                    reports.push(report);
+                    continue;
+                }
+            };
+
+            // A backup is only as restorable as the packs of its chain that it reads.
             let manifest = self.manifest(&id)?;
-            let keys = self.unwrap_keys(&manifest)?;
-            manifest.verify_mac(&keys[0])?;
-            let mut report = self.verify_shards(&manifest)?;
-            report.missing_links = manifest
-                .referenced_packs()
-                .into_iter()
-                .filter(|holder| !committed.iter().any(|id| id == holder))
-                .map(str::to_string)
-                .collect();
+            for holder in manifest.referenced_packs() {
+                if !committed.iter().any(|committed| committed == holder) {
+                    report.missing_links.push(holder.to_string());
+                } else if !self
+                    .verify_one(holder)
+                    .is_ok_and(|linked| linked.restorable())
+                {
+                    report.damaged_links.push(holder.to_string());
+                }
+            }
             reports.push(report);
         }
         Ok(reports)
     }
 
+    /// Checks one backup's MAC and its own shards.
+    fn verify_one(&mut self, backup_id: &str) -> Result<VerifyReport, StoreError> {
+        let manifest = self.manifest(backup_id)?;
+        let keys = self.unwrap_keys(&manifest)?;
+        manifest.verify_mac(&keys[0])?;
+        self.verify_shards(&manifest)
+    }
+
     fn verify_shards(&self, manifest: &Manifest) -> Result<VerifyReport, StoreError> {
-        let copies = self.copy_count(&manifest.backup_id);
-        let mut report = VerifyReport {
-            backup_id: manifest.backup_id.clone(),
-            problems: Vec::new(),
-            unrecoverable_stripes: Vec::new(),
-            missing_links: Vec::new(),
-        };
+        let copies = self.copy_count(&manifest.backup_id)?;
+        let mut report = VerifyReport::new(&manifest.backup_id);
         for (stripe, record) in manifest.stripes.iter().enumerate() {
             let mut valid = 0;
             for (position, hash) in record.shard_hashes.iter().enumerate() {
@@ -197,31 +255,36 @@ impl Store {
         let keys = self.unwrap_keys(manifest)?;
         let params = CodingParams::new(manifest.k, manifest.n, manifest.shard_size)?;
         let engine = Engine::new(params);
-        let copies = self.copy_count(&manifest.backup_id);
+        let copies = self.copy_count(&manifest.backup_id)?;
         let hashes: Vec<&Digest> = manifest
             .stripes
             .iter()
             .flat_map(|s| &s.shard_hashes)
             .collect();
 
+        // The first copy that matches its hash is used; when none does, the first that
+        // exists is handed over, so the engine counts the shard as corrupt, not missing.
         let mut source = |index: usize| {
-            (0..copies)
-                .filter_map(|copy| {
-                    let dir = self.shard_dir(&manifest.backup_id, copy);
-                    fs::read(dir.join(manifest.shard_name(index))).ok()
-                })
-                .find(|bytes| Digest::of(bytes) == *hashes[index])
+            let mut found = (0..copies).filter_map(|copy| {
+                let dir = self.shard_dir(&manifest.backup_id, copy);
+                fs::read(dir.join(manifest.shard_name(index))).ok()
+            });
+            let first = found.next()?;
+            if Digest::of(&first) == *hashes[index] {
+                return Some(first);
+            }
+            Some(
+                found
+                    .find(|bytes| Digest::of(bytes) == *hashes[index])
+                    .unwrap_or(first),
+            )
         };
         Ok(engine.restore_pack(manifest, &keys, &mut source)?)
     }
 
-    /// Copies of a backup's shards on disk: the primary folder and any `copy-{j}`.
-    fn copy_count(&self, backup_id: &str) -> usize {
-        let mut copies = 1;
-        while self.shard_dir(backup_id, copies).is_dir() {
-            copies += 1;
-        }
-        copies
+    /// Copies of a backup's shards, as its version record states.
+    fn copy_count(&self, backup_id: &str) -> Result<usize, StoreError> {
+        Ok(self.version(backup_id)?.replication.max(1))
     }
 
     fn relative(&self, path: &Path) -> String {
@@ -230,4 +293,34 @@ impl Store {
             .display()
             .to_string()
     }
+}
+
+/// Whether `path` lies inside `folder`, comparing the canonical forms of the longest
+/// existing prefixes.
+pub fn inside(path: &Path, folder: &Path) -> bool {
+    let Ok(folder) = folder.canonicalize() else {
+        return false;
+    };
+    let mut probe = path.to_path_buf();
+    let mut rest = Vec::new();
+    while !probe.exists() {
+        match (probe.file_name(), probe.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                probe = if parent.as_os_str().is_empty() {
+                    std::path::PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
+            }
+            _ => return false,
+        }
+    }
+    let Ok(mut resolved) = probe.canonicalize() else {
+        return false;
+    };
+    for name in rest.into_iter().rev() {
+        resolved.push(name);
+    }
+    resolved.starts_with(&folder)
 }

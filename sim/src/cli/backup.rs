@@ -26,7 +26,7 @@ pub const NEW_PASSPHRASE_VAR: &str = "SHARDSIM_NEW_PASSPHRASE";
 /// The store folder, shared by every backup command.
 #[derive(Debug, Args)]
 pub struct StoreArg {
-    /// Store folder, created on the first backup.
+    /// Store folder; `backup create` creates it when absent.
     #[arg(long, value_name = "DIR")]
     store: PathBuf,
 }
@@ -106,9 +106,9 @@ pub struct CreateArgs {
     /// chacha20-poly1305 or aes-256-gcm.
     #[arg(long, default_value = "chacha20-poly1305")]
     algorithm: String,
-    /// Key derivation of a new store: argon2id, scrypt or pbkdf2-sha256.
-    #[arg(long, default_value = "argon2id")]
-    kdf: String,
+    /// Key derivation of a new store: argon2id (default), scrypt or pbkdf2-sha256.
+    #[arg(long)]
+    kdf: Option<String>,
     /// Largest backup accepted.
     #[arg(long, default_value = "10GiB")]
     max_size: String,
@@ -159,8 +159,10 @@ impl From<StoreError> for Failure {
                 EngineError::StripeUnrecoverable { .. }
                 | EngineError::Authentication
                 | EngineError::ChecksumMismatch { .. }
+                | EngineError::InvalidManifest { .. }
                 | EngineError::MissingLink { .. },
-            ) => EXIT_EXPECTATION_FAILED,
+            )
+            | StoreError::InvalidFile { .. } => EXIT_EXPECTATION_FAILED,
             _ => EXIT_INVALID_INPUT,
         };
         Self {
@@ -174,14 +176,53 @@ type CommandResult = Result<u8, Failure>;
 
 fn create(args: &CreateArgs) -> CommandResult {
     let options = create_options(args)?;
-    let kdf = Kdf::by_name(&args.kdf).map_err(Failure::invalid)?;
-    let passphrase = passphrase(PASSPHRASE_VAR, "passphrase", !args.store.store.exists())?;
-    let (now, mut rng) = clock_and_rng()?;
+    let store_dir = &args.store.store;
+    let is_new = !store_dir.join("config/keys.json").is_file();
+    let kdf = Kdf::by_name(args.kdf.as_deref().unwrap_or("argon2id")).map_err(Failure::invalid)?;
+    if !is_new && args.kdf.is_some() {
+        eprintln!(
+            "note: --kdf applies to new stores; {} keeps its key derivation until \
+             `shardsim backup rotate-keys --kdf ...`",
+            store_dir.display()
+        );
+    }
 
-    let archive = pack_folder(&args.path).map_err(|error| {
-        Failure::invalid(format!("cannot read {}: {error}", args.path.display()))
-    })?;
-    let mut store = Store::open_or_create(&args.store.store, &passphrase, kdf, now, &mut rng)?;
+    // Everything that can be checked without the store is checked before it is created,
+    // so a failed first backup leaves no store behind.
+    if is_new && !options.kind.is_self_contained() {
+        let kind = match options.kind {
+            BackupKind::Incremental => "an incremental",
+            _ => "a differential",
+        };
+        return Err(Failure::invalid(format!(
+            "{kind} backup needs a parent, and {} holds no backups yet; create a full \
+             backup first",
+            store_dir.display()
+        )));
+    }
+    if shardsim_engine::path_is_inside(store_dir, &args.path) {
+        return Err(Failure::invalid(format!(
+            "the store {} lies inside {}, so every backup would contain the store; put \
+             the store elsewhere",
+            store_dir.display(),
+            args.path.display()
+        )));
+    }
+    let archive = pack_folder(&args.path)
+        .map_err(|error| Failure::invalid(format!("cannot back up the source: {error}")))?;
+    if archive.len() as u64 > options.max_backup_bytes {
+        return Err(Failure::invalid(format!(
+            "the archive of {} has {} bytes, over --max-size {}; raise --max-size or back \
+             up less at once",
+            args.path.display(),
+            archive.len(),
+            options.max_backup_bytes
+        )));
+    }
+
+    let passphrase = passphrase(PASSPHRASE_VAR, "passphrase", is_new)?;
+    let (now, mut rng) = clock_and_rng()?;
+    let mut store = Store::open_or_create(store_dir, &passphrase, kdf, now, &mut rng)?;
     let bar = progress_bar("writing shards");
     let manifest = store.create_backup(&archive, &options, now, &mut rng, &mut |done, total| {
         if let Some(bar) = &bar {
@@ -290,6 +331,12 @@ fn verify(id: Option<&str>, store_dir: &Path) -> CommandResult {
         for missing in &report.missing_links {
             outln!("  needs {missing}, which is missing");
         }
+        for damaged in &report.damaged_links {
+            outln!("  needs {damaged}, which cannot be restored");
+        }
+        if let Some(error) = &report.error {
+            outln!("  cannot be checked: {error}");
+        }
         damaged |= !report.problems.is_empty() || !report.restorable();
     }
     if reports.is_empty() {
@@ -325,6 +372,12 @@ fn rotate(store_dir: &Path, kdf: &str) -> CommandResult {
     let passphrase = passphrase(PASSPHRASE_VAR, "current passphrase", false)?;
     let mut store = Store::open(store_dir, &passphrase)?;
     let new_passphrase = match std::env::var(NEW_PASSPHRASE_VAR) {
+        Ok(value) if value.is_empty() => {
+            return Err(Failure::invalid(format!(
+                "{NEW_PASSPHRASE_VAR} is set but empty; an empty passphrase would lock the \
+                 store"
+            )));
+        }
         Ok(value) => value,
         Err(_) if std::io::stdin().is_terminal() => passphrase_prompt("new passphrase", true)?,
         // Without a new passphrase the key is rotated under the same one, with a new salt.
