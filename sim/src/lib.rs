@@ -61,8 +61,8 @@ pub use error::{Problem, ReportError, ScenarioError};
 pub use metrics::{BackupRow, ExpectationCheck, RunOutcome, Summary, TimelineRow};
 pub use report::{REPORT_FILES, ReportFiles, check_destination, write_report};
 pub use scenario::{
-    Churn, Drills, EngineSettings, Expectations, PeerGroup, ReportSettings, Scenario,
-    SessionDistribution, Workload,
+    Churn, Drills, EngineSettings, Expectations, PeerGroup, RepairPolicy, ReportSettings, Scenario,
+    ScriptedAction, ScriptedEvent, SessionDistribution, Workload,
 };
 pub use simulation::run;
 pub use size::ByteSize;

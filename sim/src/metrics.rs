@@ -163,6 +163,8 @@ pub struct RunOutcome {
     pub timeline: Vec<TimelineRow>,
     /// One row per backup, in creation order.
     pub backups: Vec<BackupRow>,
+    /// Online peers per region at each timeline sample, regions in scenario order.
+    pub regions: Vec<Vec<u64>>,
     /// The scenario's expectations and whether each held.
     pub expectations: Vec<ExpectationCheck>,
 }

@@ -40,6 +40,13 @@ pub struct Population {
     pub used_bytes: Vec<u64>,
     /// Whether each peer is online now.
     pub online: Vec<bool>,
+    /// Whether each peer's own sessions or trace say it is online; an outage of its
+    /// region can hold it offline all the same.
+    pub session_online: Vec<bool>,
+    /// Outages in force per region.
+    pub region_outages: Vec<u16>,
+    /// Online peers per region.
+    pub online_by_region: Vec<u64>,
     /// Whether each peer has left for good.
     pub departed: Vec<bool>,
     /// When each offline peer went offline, in virtual microseconds.
@@ -79,6 +86,7 @@ impl Population {
             .collect();
 
         let total = usize::try_from(scenario.peer_count()).expect("peer count fits in memory");
+        let region_count = region_index.len();
         let mut population = Population {
             seed: scenario.seed,
             groups,
@@ -88,6 +96,9 @@ impl Population {
             capacity_bytes: Vec::with_capacity(total),
             used_bytes: Vec::with_capacity(total),
             online: Vec::with_capacity(total),
+            session_online: Vec::with_capacity(total),
+            region_outages: vec![0; region_count],
+            online_by_region: vec![0; region_count],
             departed: Vec::with_capacity(total),
             offline_since: Vec::with_capacity(total),
             rng: Vec::with_capacity(total),
@@ -128,10 +139,11 @@ impl Population {
         self.rng.push(rng);
         self.held_shards.push(Vec::new());
         self.online.push(false);
+        self.session_online.push(starts_online);
         self.departed.push(false);
         self.offline_since.push(0);
         self.online_position.push(NOT_LISTED);
-        if starts_online {
+        if self.should_be_online(id) {
             self.set_online(id, true);
         }
         id
@@ -167,6 +179,15 @@ impl Population {
         self.used_bytes[peer] + bytes <= self.capacity_bytes[peer]
     }
 
+    /// Whether a peer ought to be online: its sessions say so, it has not left, and no
+    /// outage holds its region down.
+    pub fn should_be_online(&self, peer: PeerId) -> bool {
+        let index = peer as usize;
+        self.session_online[index]
+            && !self.departed[index]
+            && self.region_outages[usize::from(self.region[index])] == 0
+    }
+
     /// Marks a peer online or offline and keeps the online list in step.
     pub fn set_online(&mut self, peer: PeerId, online: bool) {
         let index = peer as usize;
@@ -178,6 +199,12 @@ impl Population {
             "peer {peer} came back after leaving"
         );
         self.online[index] = online;
+        let region = usize::from(self.region[index]);
+        if online {
+            self.online_by_region[region] += 1;
+        } else {
+            self.online_by_region[region] -= 1;
+        }
 
         if online {
             self.online_position[index] =

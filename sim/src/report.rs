@@ -25,14 +25,17 @@ pub const SUMMARY_FILE: &str = "summary.csv";
 pub const TIMELINE_FILE: &str = "timeline.csv";
 /// Name of the per-backup table.
 pub const BACKUPS_FILE: &str = "backups.csv";
+/// Name of the online peers per region over time.
+pub const REGIONS_FILE: &str = "regions.csv";
 /// Stem of the recovery plot, written as `.png` and `.svg`.
 pub const RECOVERY_PLOT: &str = "recovery";
 
 /// Every file a report holds; a folder with anything else is never replaced.
-pub const REPORT_FILES: [&str; 6] = [
+pub const REPORT_FILES: [&str; 7] = [
     SCENARIO_FILE,
     SUMMARY_FILE,
     TIMELINE_FILE,
+    REGIONS_FILE,
     BACKUPS_FILE,
     "recovery.png",
     "recovery.svg",
@@ -69,8 +72,9 @@ pub fn write_report(outcome: &RunOutcome, dir: &Path) -> Result<ReportFiles, Rep
 
     tables::write_summary(&staging.path().join(SUMMARY_FILE), outcome)?;
     tables::write_timeline(&staging.path().join(TIMELINE_FILE), &outcome.timeline)?;
+    tables::write_regions(&staging.path().join(REGIONS_FILE), outcome)?;
     tables::write_backups(&staging.path().join(BACKUPS_FILE), &outcome.backups)?;
-    names.extend([SUMMARY_FILE, TIMELINE_FILE, BACKUPS_FILE].map(String::from));
+    names.extend([SUMMARY_FILE, TIMELINE_FILE, REGIONS_FILE, BACKUPS_FILE].map(String::from));
 
     for extension in ["png", "svg"] {
         let name = format!("{RECOVERY_PLOT}.{extension}");

@@ -7,6 +7,7 @@
 mod backups;
 mod record;
 mod repair;
+mod script;
 
 use shardsim_engine::{CodingParams, Engine};
 
@@ -36,6 +37,10 @@ enum Event {
     Arrive(u32),
     /// An owner audits one backup's stripes and repairs those below the threshold.
     Audit(u32),
+    /// The scenario's scripted event with this index takes place.
+    Scripted(u32),
+    /// The outage started by the scripted event with this index ends.
+    OutageEnd(u32),
     /// The timeline takes a sample.
     Sample,
 }
@@ -123,6 +128,11 @@ impl<'a> Simulation<'a> {
             self.queue.push(time, Event::CreateBackup(owner));
         }
         self.queue.push(SimTime::ZERO, Event::Sample);
+        for (index, event) in self.scenario.timeline.iter().enumerate() {
+            let index = u32::try_from(index).expect("fewer than 2^32 scripted events");
+            self.queue
+                .push(SimTime::ZERO.after(event.at), Event::Scripted(index));
+        }
     }
 
     /// Processes every event up to and including the scenario's end.
@@ -151,6 +161,8 @@ impl<'a> Simulation<'a> {
             Event::CreateBackup(owner) => self.create_backup(owner),
             Event::Drill(backup) => self.drill(backup),
             Event::Audit(backup) => self.audit(backup),
+            Event::Scripted(index) => self.run_scripted(index as usize),
+            Event::OutageEnd(index) => self.end_outage(index as usize),
             Event::Depart(peer) => self.depart(peer),
             Event::Arrive(group) => {
                 let group = group as usize;
@@ -179,31 +191,39 @@ impl<'a> Simulation<'a> {
             return;
         }
         // A trace decides the state itself; a model flips it.
-        let online = match self.population.trace(peer) {
+        let session_online = match self.population.trace(peer) {
             Some((trace, node)) => trace.state_at(node, self.now.0).0,
-            None => !self.population.online[index],
+            None => !self.population.session_online[index],
         };
-        if online != self.population.online[index] {
-            if !online {
-                self.population.offline_since[index] = self.now.0;
-            }
-            self.population.set_online(peer, online);
-            self.ledger
-                .peer_changed(&self.population.held_shards[index], online);
-        }
+        self.population.session_online[index] = session_online;
+        self.apply_state(peer);
         self.schedule_session_end(peer);
+    }
+
+    /// Brings a peer's online flag in line with its sessions, departure and region, and
+    /// updates the shard counters when it changes.
+    fn apply_state(&mut self, peer: PeerId) {
+        let index = peer as usize;
+        let online = self.population.should_be_online(peer);
+        if online == self.population.online[index] {
+            return;
+        }
+        if !online {
+            self.population.offline_since[index] = self.now.0;
+        }
+        self.population.set_online(peer, online);
+        self.ledger
+            .peer_changed(&self.population.held_shards[index], online);
     }
 
     /// Takes a peer offline for good; the shards it held are lost with it.
     fn depart(&mut self, peer: PeerId) {
         let index = peer as usize;
-        if self.population.online[index] {
-            self.population.offline_since[index] = self.now.0;
-            self.population.set_online(peer, false);
-            self.ledger
-                .peer_changed(&self.population.held_shards[index], false);
+        if self.population.departed[index] {
+            return;
         }
         self.population.departed[index] = true;
+        self.apply_state(peer);
         self.recorder.peers_departed += 1;
     }
 
@@ -233,7 +253,7 @@ impl<'a> Simulation<'a> {
         let Some(model) = self.population.sessions(peer).copied() else {
             return;
         };
-        let online = self.population.online[index];
+        let online = self.population.session_online[index];
         let length = model.draw(online, &mut self.population.rng[index]);
         self.queue
             .push(self.now.after(length), Event::SessionEnd(peer));
@@ -374,6 +394,43 @@ mod tests {
         assert!((8..=45).contains(&arrived), "{arrived} arrived");
         assert_eq!(grown.population.online[..40], base.population.online[..40]);
         assert!(grown.population.group[50..].iter().all(|&group| group == 1));
+    }
+
+    #[test]
+    fn scripted_events_take_effect() {
+        let text = format!(
+            "{SCENARIO}\n[[timeline]]\nat = \"1d\"\naction = \"regional_outage\"\nregion = \"us\"\nduration = \"12h\"\n\n[[timeline]]\nat = \"2d\"\naction = \"mass_departure\"\nregion = \"eu\"\nfraction = 0.5\n\n[[timeline]]\nat = \"3d\"\naction = \"join_wave\"\ngroup = 1\ncount = 7\n"
+        );
+        let scenario = Scenario::parse(&text, "script.toml").expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        let hour = SimDuration::from_hours(1);
+
+        // The us peers never churn, so only the outage takes them offline.
+        simulation.run_until(SimTime::ZERO.after(SimDuration::from_hours(30)));
+        assert_eq!(simulation.population.online_by_region[1], 0, "us is down");
+        simulation.run_until(SimTime::ZERO.after(SimDuration::from_hours(37)).after(hour));
+        assert_eq!(simulation.population.online_by_region[1], 10, "us is back");
+
+        simulation.run_until(SimTime::ZERO.after(SimDuration::from_hours(49)));
+        let departed = simulation.population.departed[..40]
+            .iter()
+            .filter(|&&gone| gone)
+            .count();
+        assert_eq!(departed, 20, "half of the 40 eu peers leave");
+
+        simulation.run_to_end();
+        assert_eq!(simulation.population.len(), 57);
+        assert!(
+            simulation.population.group[50..]
+                .iter()
+                .all(|&group| group == 1)
+        );
+        assert_eq!(
+            simulation.ledger.restorable_stripes(),
+            simulation
+                .ledger
+                .recount_restorable_stripes(&simulation.population.online)
+        );
     }
 
     #[test]

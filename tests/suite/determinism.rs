@@ -5,10 +5,11 @@ use std::path::Path;
 
 use crate::{SMALL, shardsim, stderr, write};
 
-const COMPARED: [&str; 6] = [
+const COMPARED: [&str; 7] = [
     "scenario.toml",
     "summary.csv",
     "timeline.csv",
+    "regions.csv",
     "backups.csv",
     "recovery.png",
     "recovery.svg",

@@ -4,10 +4,11 @@ use std::fs;
 
 use crate::{SMALL, shardsim, stderr, stdout, write};
 
-const REPORT_FILES: [&str; 6] = [
+const REPORT_FILES: [&str; 7] = [
     "scenario.toml",
     "summary.csv",
     "timeline.csv",
+    "regions.csv",
     "backups.csv",
     "recovery.png",
     "recovery.svg",

@@ -129,6 +129,25 @@ pub(super) fn write_timeline(path: &Path, timeline: &[TimelineRow]) -> Result<()
     write_csv(path, &TIMELINE_COLUMNS, rows)
 }
 
+/// Writes one row per timeline sample and region: time, region, online peers.
+pub(super) fn write_regions(path: &Path, outcome: &RunOutcome) -> Result<(), ReportError> {
+    let names = outcome.scenario.regions();
+    let rows = outcome
+        .timeline
+        .iter()
+        .zip(&outcome.regions)
+        .flat_map(|(row, online)| {
+            names.iter().zip(online).map(move |(region, count)| {
+                vec![
+                    row.time_s.to_string(),
+                    (*region).to_string(),
+                    count.to_string(),
+                ]
+            })
+        });
+    write_csv(path, &["time_s", "region", "online_peers"], rows)
+}
+
 /// Writes one row per backup.
 pub(super) fn write_backups(path: &Path, backups: &[BackupRow]) -> Result<(), ReportError> {
     let rows = backups.iter().map(|row| {

@@ -37,6 +37,9 @@ pub struct Scenario {
     /// Audits and repair of lost shards.
     #[serde(default)]
     pub repair: Repair,
+    /// Scripted events at fixed virtual times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<ScriptedEvent>,
     /// The parsed trace of each group that has one, in group order.
     #[serde(skip)]
     pub traces: Vec<Option<std::sync::Arc<Trace>>>,
@@ -277,4 +280,41 @@ fn default_loss_timeout() -> SimDuration {
 
 fn default_retry_backoff() -> SimDuration {
     SimDuration::from_hours(1)
+}
+
+/// What a scripted event does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScriptedAction {
+    /// Every peer of `region` goes offline for `duration`, then resumes its sessions.
+    RegionalOutage,
+    /// A `fraction` of the present peers, of `region` or of all regions, leave for good.
+    MassDeparture,
+    /// `count` new peers join group `group` at once.
+    JoinWave,
+}
+
+/// One scripted event of the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptedEvent {
+    /// Virtual time of the event.
+    pub at: SimDuration,
+    /// What happens.
+    pub action: ScriptedAction,
+    /// Region affected, for outages (required) and departures (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Length of an outage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<SimDuration>,
+    /// Share of present peers that leave in a mass departure, above 0 and at most 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fraction: Option<f64>,
+    /// Index of the `[[peers]]` group a join wave adds to, counted from 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<u32>,
+    /// Peers that join in a join wave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
 }

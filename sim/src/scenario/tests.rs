@@ -384,3 +384,53 @@ fn negative_arrival_rate_is_rejected() {
     );
     assert_eq!(single_problem(&source).key, "peers[0].arrivals_per_day");
 }
+
+#[test]
+fn timeline_events_are_checked() {
+    let cases = [
+        (
+            "at = \"1d\"\naction = \"regional_outage\"\nregion = \"eu\"",
+            "timeline[0]",
+            "needs duration",
+        ),
+        (
+            "at = \"1d\"\naction = \"regional_outage\"\nregion = \"mars\"\nduration = \"1h\"",
+            "timeline[0].region",
+            "belongs to no",
+        ),
+        (
+            "at = \"5d\"\naction = \"mass_departure\"\nfraction = 0.5",
+            "timeline[0].at",
+            "not before the end",
+        ),
+        (
+            "at = \"1d\"\naction = \"mass_departure\"\nfraction = 1.5",
+            "timeline[0].fraction",
+            "at most 1",
+        ),
+        (
+            "at = \"1d\"\naction = \"join_wave\"\ngroup = 3\ncount = 5",
+            "timeline[0].group",
+            "names no",
+        ),
+        (
+            "at = \"1d\"\naction = \"join_wave\"\ngroup = 0\ncount = 5\nfraction = 0.1",
+            "timeline[0].fraction",
+            "takes no fraction",
+        ),
+    ];
+    for (event, key, message) in cases {
+        let source = format!("{VALID}\n[[timeline]]\n{event}\n");
+        let problem = single_problem(&source);
+        assert_eq!(problem.key, key, "{event}");
+        assert!(
+            problem.message.contains(message),
+            "{event}: {}",
+            problem.message
+        );
+    }
+    let good = format!(
+        "{VALID}\n[[timeline]]\nat = \"1d\"\naction = \"join_wave\"\ngroup = 0\ncount = 5\n"
+    );
+    assert!(Scenario::parse(&good, "unit.toml").is_ok());
+}

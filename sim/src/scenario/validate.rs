@@ -3,7 +3,7 @@
 use shardsim_engine::MAX_TOTAL_SHARDS;
 
 use super::locate::PathPart::{self, Index, Key};
-use super::model::{Churn, PeerGroup, RepairPolicy, Scenario, SessionDistribution};
+use super::model::{Churn, PeerGroup, RepairPolicy, Scenario, ScriptedAction, SessionDistribution};
 use crate::size::ByteSize;
 use crate::time::SimDuration;
 
@@ -77,6 +77,7 @@ pub fn validate(scenario: &Scenario) -> Vec<Violation> {
     );
     check_report(scenario, &mut fail);
     check_repair(scenario, &mut fail);
+    check_timeline(scenario, &mut fail);
     check_expectations(scenario, &mut fail);
     if found.is_empty() {
         check_cost(scenario, &mut |path: &[PathPart], message| {
@@ -370,6 +371,79 @@ fn check_repair(scenario: &Scenario, fail: &mut Fail<'_>) {
     if repair.policy != RepairPolicy::None {
         positive_duration(&at("audit_interval"), repair.audit_interval, fail);
         positive_duration(&at("retry_backoff"), repair.retry_backoff, fail);
+    }
+}
+
+fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
+    let regions = scenario.regions();
+    for (index, event) in scenario.timeline.iter().enumerate() {
+        let at = |key| [Key("timeline"), Index(index), Key(key)];
+        let action = format!("{:?}", event.action).to_lowercase();
+        if event.at >= scenario.duration {
+            fail(
+                &at("at"),
+                format!(
+                    "at = {} is not before the end of the run ({})",
+                    event.at, scenario.duration
+                ),
+            );
+        }
+        if let Some(region) = &event.region
+            && !regions.contains(&region.as_str())
+        {
+            fail(
+                &at("region"),
+                format!("region {region:?} belongs to no [[peers]] group; use one of {regions:?}"),
+            );
+        }
+        let (needs, allows): (&[&str], &[&str]) = match event.action {
+            ScriptedAction::RegionalOutage => (&["region", "duration"], &["region", "duration"]),
+            ScriptedAction::MassDeparture => (&["fraction"], &["fraction", "region"]),
+            ScriptedAction::JoinWave => (&["group", "count"], &["group", "count"]),
+        };
+        let given = [
+            ("region", event.region.is_some()),
+            ("duration", event.duration.is_some()),
+            ("fraction", event.fraction.is_some()),
+            ("group", event.group.is_some()),
+            ("count", event.count.is_some()),
+        ];
+        for (key, present) in given {
+            if needs.contains(&key) && !present {
+                fail(
+                    &[Key("timeline"), Index(index)],
+                    format!("{action} needs {key}"),
+                );
+            }
+            if present && !allows.contains(&key) {
+                fail(&at(key), format!("{action} takes no {key}; remove it"));
+            }
+        }
+        if let Some(duration) = event.duration {
+            positive_duration(&at("duration"), duration, fail);
+        }
+        if let Some(fraction) = event.fraction
+            && !(fraction > 0.0 && fraction <= 1.0)
+        {
+            fail(
+                &at("fraction"),
+                format!("fraction = {fraction} must lie above 0 and at most 1"),
+            );
+        }
+        if let Some(group) = event.group
+            && group as usize >= scenario.peers.len()
+        {
+            fail(
+                &at("group"),
+                format!(
+                    "group = {group} names no [[peers]] group; groups count from 0 to {}",
+                    scenario.peers.len().saturating_sub(1)
+                ),
+            );
+        }
+        if let Some(count) = event.count {
+            positive_count(&at("count"), count, fail);
+        }
     }
 }
 

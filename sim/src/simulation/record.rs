@@ -22,6 +22,7 @@ pub(super) struct Recorder {
     interval_passed: u64,
     interval_failed: u64,
     timeline: Vec<TimelineRow>,
+    regions: Vec<Vec<u64>>,
 }
 
 /// What the recorder reads from the world when the run ends.
@@ -56,6 +57,7 @@ impl Recorder {
             drills_passed: self.interval_passed,
             drills_failed: self.interval_failed,
         });
+        self.regions.push(population.online_by_region.clone());
         self.interval_passed = 0;
         self.interval_failed = 0;
     }
@@ -114,6 +116,7 @@ impl Recorder {
             scenario: scenario.clone(),
             summary,
             timeline: self.timeline,
+            regions: self.regions,
             backups,
             expectations,
         }

@@ -1,0 +1,88 @@
+//! Scripted events: regional outages, mass departures and join waves at fixed times.
+
+use super::{Event, Simulation};
+use crate::population::PeerId;
+use crate::scenario::ScriptedAction;
+use crate::streams;
+
+impl Simulation<'_> {
+    /// Carries out the scenario's scripted event `index`.
+    pub(super) fn run_scripted(&mut self, index: usize) {
+        let event = &self.scenario.timeline[index];
+        match event.action {
+            ScriptedAction::RegionalOutage => {
+                let region = self.region_index(event.region.as_deref());
+                let duration = event.duration.expect("validation requires a duration");
+                self.population.region_outages[region.expect("validation requires a region")] += 1;
+                self.refresh_region(region);
+                let end = u32::try_from(index).expect("fewer than 2^32 scripted events");
+                self.queue
+                    .push(self.now.after(duration), Event::OutageEnd(end));
+            }
+            ScriptedAction::MassDeparture => {
+                let fraction = event.fraction.expect("validation requires a fraction");
+                let region = self.region_index(event.region.as_deref());
+                self.depart_fraction(index, region, fraction);
+            }
+            ScriptedAction::JoinWave => {
+                let group = event.group.expect("validation requires a group") as usize;
+                for _ in 0..event.count.expect("validation requires a count") {
+                    let peer = self.population.add_peer(group);
+                    self.recorder.peers_arrived += 1;
+                    self.schedule_peer(peer);
+                }
+            }
+        }
+    }
+
+    /// Ends the outage that scripted event `index` started.
+    pub(super) fn end_outage(&mut self, index: usize) {
+        let region = self.region_index(self.scenario.timeline[index].region.as_deref());
+        let outages = &mut self.population.region_outages[region.expect("outages have a region")];
+        *outages -= 1;
+        self.refresh_region(region);
+    }
+
+    fn region_index(&self, name: Option<&str>) -> Option<usize> {
+        let name = name?;
+        let index = self
+            .scenario
+            .regions()
+            .iter()
+            .position(|region| *region == name);
+        Some(index.expect("validation checks that the region exists"))
+    }
+
+    /// Re-applies the state of every peer in `region`, or of all peers.
+    fn refresh_region(&mut self, region: Option<usize>) {
+        for peer in 0..self.population.len() {
+            let in_region = region.is_none_or(|r| usize::from(self.population.region[peer]) == r);
+            if in_region {
+                self.apply_state(PeerId::try_from(peer).expect("fewer than 2^32 peers"));
+            }
+        }
+    }
+
+    /// Makes a share of the present peers of `region`, or of all, leave for good; which
+    /// ones is drawn from the stream `timeline/{index}`.
+    fn depart_fraction(&mut self, index: usize, region: Option<usize>, fraction: f64) {
+        let mut present: Vec<PeerId> = (0..self.population.len())
+            .filter(|&peer| {
+                !self.population.departed[peer]
+                    && region.is_none_or(|r| usize::from(self.population.region[peer]) == r)
+            })
+            .map(|peer| PeerId::try_from(peer).expect("fewer than 2^32 peers"))
+            .collect();
+        let leaving = ((present.len() as f64) * fraction).round() as usize;
+        let mut rng = streams::stream(self.scenario.seed, &format!("timeline/{index}"));
+
+        // A partial Fisher-Yates shuffle picks `leaving` distinct peers.
+        for slot in 0..leaving {
+            let pick = slot + rand::RngExt::random_range(&mut rng, 0..present.len() - slot);
+            present.swap(slot, pick);
+        }
+        for &peer in &present[..leaving] {
+            self.depart(peer);
+        }
+    }
+}
