@@ -5,9 +5,9 @@
 //! `node first_state window_start_ms utc_offset_h d1 d2 ...`, where the durations in
 //! milliseconds alternate state starting with `first_state` (1 online, 0 offline).
 //! `fta`: the Failure Trace Archive's event table, whitespace separated with `#`
-//! comments, nine fields per row, of which the third is the node id, the sixth the event
-//! type (1 available, 0 unavailable) and the seventh and eighth the start and end in
-//! seconds.
+//! comments and nine fields per row. Of those, the third is the node id, the sixth the
+//! event type (1 available, 0 unavailable), and the seventh and eighth the start and end
+//! in seconds.
 //!
 //! Limitations: time a trace does not observe (gaps between windows) is replayed as
 //! offline, so replayed availability can be lower than the availability over observed
@@ -74,10 +74,7 @@ impl Trace {
             };
             match parsed {
                 Ok(rows) => intervals.extend(rows),
-                Err(reason) if skip_invalid => {
-                    let _ = reason;
-                    skipped_rows += 1;
-                }
+                Err(_) if skip_invalid => skipped_rows += 1,
                 Err(reason) => return Err(format!("{shown}:{}: {reason}", index + 1)),
             }
         }

@@ -16,7 +16,7 @@ use crate::scenario::RepairPolicy;
 use crate::time::SimDuration;
 use crate::workload::Layout;
 
-/// Longest wait between two repair attempts of one backup.
+/// Maximum wait between two repair attempts of one backup.
 const RETRY_BACKOFF_MAX: SimDuration = SimDuration::from_hours(24);
 
 impl Simulation<'_> {
