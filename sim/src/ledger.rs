@@ -196,6 +196,11 @@ impl Ledger {
         lost.iter().filter(|&&gone| gone).count() as u64
     }
 
+    /// The peer holding shard `shard`, or [`NO_HOLDER`].
+    pub fn holder(&self, shard: u32) -> PeerId {
+        self.shard_holder[shard as usize]
+    }
+
     /// The bytes of shard `shard` if its holder is online, as a restore would fetch them.
     pub fn fetch(&self, shard: u32, online: &[bool]) -> Option<Vec<u8>> {
         let holder = self.shard_holder[shard as usize];

@@ -125,6 +125,15 @@ pub struct Summary {
     pub repair_failures: u64,
     /// Logical bytes moved by repairs: k shards read and each replaced shard written.
     pub repair_bytes: u64,
+    /// Logical bytes read out of peers by drills and repairs.
+    pub egress_bytes: u64,
+    /// Price of the storage used over the run, from each class's price per GiB-month.
+    pub storage_cost: f64,
+    /// Median latency of the drills that passed, in seconds. It counts the longest
+    /// retrieval delay among the holders read; transfer time is not modelled yet.
+    pub restore_latency_p50_s: Option<f64>,
+    /// 99th percentile of the same latency, in seconds.
+    pub restore_latency_p99_s: Option<f64>,
 }
 
 impl Summary {

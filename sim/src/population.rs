@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 
 use crate::churn::SessionModel;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, StorageClass};
 use crate::streams::{self, Stream};
 
 /// Index of a peer in every per-peer vector.
@@ -19,6 +19,7 @@ struct Group {
     region: u16,
     capacity_bytes: u64,
     sessions: Option<SessionModel>,
+    class: StorageClass,
     trace: Option<std::sync::Arc<crate::trace::Trace>>,
     /// Peers created in the group so far; names the next peer's stream.
     created: u32,
@@ -38,6 +39,8 @@ pub struct Population {
     pub capacity_bytes: Vec<u64>,
     /// Logical bytes each peer stores.
     pub used_bytes: Vec<u64>,
+    /// Logical bytes stored per storage class, in [`StorageClass::ALL`] order.
+    pub used_by_class: [u64; 4],
     /// Whether each peer is online now.
     pub online: Vec<bool>,
     /// Whether each peer's own sessions or trace say it is online; an outage of its
@@ -80,6 +83,7 @@ impl Population {
                     .expect("validation allows at most 65,535 regions"),
                 capacity_bytes: group.capacity.0,
                 sessions: group.churn.as_ref().map(SessionModel::new),
+                class: group.class,
                 trace: scenario.traces.get(index).cloned().flatten(),
                 created: 0,
             })
@@ -95,6 +99,7 @@ impl Population {
             member: Vec::with_capacity(total),
             capacity_bytes: Vec::with_capacity(total),
             used_bytes: Vec::with_capacity(total),
+            used_by_class: [0; 4],
             online: Vec::with_capacity(total),
             session_online: Vec::with_capacity(total),
             region_outages: vec![0; region_count],
@@ -161,6 +166,23 @@ impl Population {
         let index = peer as usize;
         let trace = self.groups[self.group[index] as usize].trace.as_deref()?;
         Some((trace, self.member[index] as usize))
+    }
+
+    /// The storage class of a peer's group.
+    pub fn class(&self, peer: PeerId) -> StorageClass {
+        self.groups[self.group[peer as usize] as usize].class
+    }
+
+    /// Charges `bytes` more to a peer's storage.
+    pub fn store(&mut self, peer: PeerId, bytes: u64) {
+        self.used_bytes[peer as usize] += bytes;
+        self.used_by_class[self.class(peer).index()] += bytes;
+    }
+
+    /// Releases `bytes` of a peer's storage.
+    pub fn release(&mut self, peer: PeerId, bytes: u64) {
+        self.used_bytes[peer as usize] -= bytes;
+        self.used_by_class[self.class(peer).index()] -= bytes;
     }
 
     /// Number of peers ever created, departed ones included.

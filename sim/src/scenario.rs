@@ -11,7 +11,7 @@ use std::path::Path;
 
 pub use model::{
     Churn, Drills, EngineSettings, Expectations, PeerGroup, RepairPolicy, ReportSettings, Scenario,
-    ScriptedAction, ScriptedEvent, SessionDistribution, Workload,
+    ScriptedAction, ScriptedEvent, SessionDistribution, StorageClass, Workload,
 };
 pub use validate::SHARD_SIZE_RANGE;
 

@@ -134,3 +134,44 @@ fn lazy_repair_repairs_less_often() {
     );
     assert!(lazy.repair_bytes < eager.repair_bytes);
 }
+
+#[test]
+fn storage_class_sets_latency_and_cost() {
+    let steady = SMALL.replace(
+        "churn = { mean_online = \"10h\", mean_offline = \"4h\" }\n",
+        "",
+    );
+    let glacier = steady.replace(
+        "capacity = \"1GiB\"",
+        "capacity = \"1GiB\"\nclass = \"glacier\"",
+    );
+    let hot = run(&Scenario::parse(&steady, "hot.toml").expect("valid")).summary;
+    let cold = run(&Scenario::parse(&glacier, "glacier.toml").expect("valid")).summary;
+
+    assert_eq!(hot.restore_latency_p50_s, Some(0.0));
+    assert_eq!(cold.restore_latency_p50_s, Some(12.0 * 3600.0));
+    assert_eq!(cold.restore_latency_p99_s, Some(12.0 * 3600.0));
+
+    // The same bytes stored for the same time cost 20 times less in glacier (0.001 per
+    // GiB-month against 0.02).
+    assert!(hot.storage_cost > 0.0);
+    assert!((hot.storage_cost / cold.storage_cost - 20.0).abs() < 1e-9);
+    assert!(hot.egress_bytes >= hot.drill_download_bytes);
+
+    // Each backup's n / k logical bytes are stored from its creation to the end; the
+    // run integrates storage hourly, so it may charge up to an hour more per backup.
+    let outcome = run(&Scenario::parse(&steady, "hot.toml").expect("valid"));
+    let duration_s = outcome.summary.duration_s as f64;
+    let byte_seconds: f64 = outcome
+        .backups
+        .iter()
+        .map(|b| b.size_bytes as f64 * 5.0 / 3.0 * (duration_s - b.created_s as f64))
+        .sum();
+    let expected = byte_seconds / ((1u64 << 30) as f64 * 30.0 * 86_400.0) * 0.02;
+    let relative = outcome.summary.storage_cost / expected - 1.0;
+    assert!(
+        (0.0..0.03).contains(&relative),
+        "cost {} vs {expected}",
+        outcome.summary.storage_cost
+    );
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::error::ReportError;
 use crate::metrics::{BackupRow, RunOutcome, TimelineRow};
 
-const SUMMARY_COLUMNS: [&str; 30] = [
+const SUMMARY_COLUMNS: [&str; 34] = [
     "scenario",
     "scenario_hash",
     "shardsim_version",
@@ -29,6 +29,10 @@ const SUMMARY_COLUMNS: [&str; 30] = [
     "repairs",
     "repair_failures",
     "repair_bytes",
+    "egress_bytes",
+    "storage_cost",
+    "restore_latency_p50_s",
+    "restore_latency_p99_s",
     "drills_passed",
     "drills_failed",
     "drill_success_rate",
@@ -98,11 +102,15 @@ pub(super) fn write_summary(path: &Path, outcome: &RunOutcome) -> Result<(), Rep
         s.repairs.to_string(),
         s.repair_failures.to_string(),
         s.repair_bytes.to_string(),
+        s.egress_bytes.to_string(),
+        format!("{:.6}", s.storage_cost),
+        decimal(s.restore_latency_p50_s),
+        decimal(s.restore_latency_p99_s),
         s.drills_passed.to_string(),
         s.drills_failed.to_string(),
-        fraction(s.drill_success_rate()),
-        fraction(s.restorable_fraction_mean),
-        fraction(s.restorable_fraction_min),
+        decimal(s.drill_success_rate()),
+        decimal(s.restorable_fraction_mean),
+        decimal(s.restorable_fraction_min),
         s.events.to_string(),
         failed.to_string(),
     ];
@@ -118,10 +126,10 @@ pub(super) fn write_timeline(path: &Path, timeline: &[TimelineRow]) -> Result<()
             row.online_peers.to_string(),
             row.backups_created.to_string(),
             row.backups_restorable.to_string(),
-            fraction(row.restorable_fraction()),
+            decimal(row.restorable_fraction()),
             row.stripes_created.to_string(),
             row.stripes_restorable.to_string(),
-            fraction(row.stripes_restorable_fraction()),
+            decimal(row.stripes_restorable_fraction()),
             row.drills_passed.to_string(),
             row.drills_failed.to_string(),
         ]
@@ -168,9 +176,9 @@ pub(super) fn write_backups(path: &Path, backups: &[BackupRow]) -> Result<(), Re
     write_csv(path, &BACKUP_COLUMNS, rows)
 }
 
-/// A fraction with six decimals, or an empty field when it is undefined, which pandas,
-/// R and polars all read as missing.
-fn fraction(value: Option<f64>) -> String {
+/// A number with six decimals, or an empty field when it is undefined, which pandas, R
+/// and polars all read as missing.
+fn decimal(value: Option<f64>) -> String {
     value.map(|v| format!("{v:.6}")).unwrap_or_default()
 }
 

@@ -37,6 +37,9 @@ pub struct Scenario {
     /// Audits and repair of lost shards.
     #[serde(default)]
     pub repair: Repair,
+    /// Retrieval delay and price of each storage class.
+    #[serde(default)]
+    pub storage_classes: StorageClasses,
     /// Scripted events at fixed virtual times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<ScriptedEvent>,
@@ -55,6 +58,9 @@ pub struct PeerGroup {
     pub count: u32,
     /// Storage each peer offers, charged at logical shard size.
     pub capacity: ByteSize,
+    /// Storage class of the group's peers: hot, warm, cold or glacier.
+    #[serde(default)]
+    pub class: StorageClass,
     /// Online and offline sessions; without it the peers never go offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub churn: Option<Churn>,
@@ -317,4 +323,105 @@ pub struct ScriptedEvent {
     /// Peers that join in a join wave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
+}
+
+/// How quickly and at what price a peer serves what it stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageClass {
+    /// Served at once.
+    #[default]
+    Hot,
+    /// Served after a short delay.
+    Warm,
+    /// Served after a long delay, cheaply stored.
+    Cold,
+    /// Served after hours, most cheaply stored.
+    Glacier,
+}
+
+impl StorageClass {
+    /// Every class, in the order of [`StorageClasses`]' fields.
+    pub const ALL: [StorageClass; 4] = [Self::Hot, Self::Warm, Self::Cold, Self::Glacier];
+
+    /// Position in [`StorageClass::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Retrieval delay and price of one storage class.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassSettings {
+    /// Time before a stored shard can be read.
+    pub retrieval_delay: SimDuration,
+    /// Price of storing one GiB for 30 days, in any currency the scenario chooses.
+    pub cost_per_gib_month: f64,
+}
+
+/// Settings of every storage class. The defaults are illustrative round figures that
+/// order the classes the way cloud storage tiers are ordered; set them to the prices
+/// being studied.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageClasses {
+    /// Hot storage.
+    #[serde(default = "hot_class")]
+    pub hot: ClassSettings,
+    /// Warm storage.
+    #[serde(default = "warm_class")]
+    pub warm: ClassSettings,
+    /// Cold storage.
+    #[serde(default = "cold_class")]
+    pub cold: ClassSettings,
+    /// Glacier storage.
+    #[serde(default = "glacier_class")]
+    pub glacier: ClassSettings,
+}
+
+impl StorageClasses {
+    /// The settings of one class.
+    pub fn get(&self, class: StorageClass) -> &ClassSettings {
+        match class {
+            StorageClass::Hot => &self.hot,
+            StorageClass::Warm => &self.warm,
+            StorageClass::Cold => &self.cold,
+            StorageClass::Glacier => &self.glacier,
+        }
+    }
+}
+
+impl Default for StorageClasses {
+    fn default() -> Self {
+        Self {
+            hot: hot_class(),
+            warm: warm_class(),
+            cold: cold_class(),
+            glacier: glacier_class(),
+        }
+    }
+}
+
+fn class(delay: SimDuration, cost_per_gib_month: f64) -> ClassSettings {
+    ClassSettings {
+        retrieval_delay: delay,
+        cost_per_gib_month,
+    }
+}
+
+fn hot_class() -> ClassSettings {
+    class(SimDuration(0), 0.02)
+}
+
+fn warm_class() -> ClassSettings {
+    class(SimDuration::from_secs(10), 0.01)
+}
+
+fn cold_class() -> ClassSettings {
+    class(SimDuration::from_hours(1), 0.004)
+}
+
+fn glacier_class() -> ClassSettings {
+    class(SimDuration::from_hours(12), 0.001)
 }

@@ -3,7 +3,9 @@
 use shardsim_engine::MAX_TOTAL_SHARDS;
 
 use super::locate::PathPart::{self, Index, Key};
-use super::model::{Churn, PeerGroup, RepairPolicy, Scenario, ScriptedAction, SessionDistribution};
+use super::model::{
+    Churn, PeerGroup, RepairPolicy, Scenario, ScriptedAction, SessionDistribution, StorageClass,
+};
 use crate::size::ByteSize;
 use crate::time::SimDuration;
 
@@ -77,6 +79,22 @@ pub fn validate(scenario: &Scenario) -> Vec<Violation> {
     );
     check_report(scenario, &mut fail);
     check_repair(scenario, &mut fail);
+    for class in StorageClass::ALL {
+        let cost = scenario.storage_classes.get(class).cost_per_gib_month;
+        if !(cost.is_finite() && cost >= 0.0) {
+            let name = format!("{class:?}").to_lowercase();
+            let key: &'static str = match class {
+                StorageClass::Hot => "hot",
+                StorageClass::Warm => "warm",
+                StorageClass::Cold => "cold",
+                StorageClass::Glacier => "glacier",
+            };
+            fail(
+                &[Key("storage_classes"), Key(key), Key("cost_per_gib_month")],
+                format!("the {name} class costs {cost} per GiB-month; use a price of 0 or more"),
+            );
+        }
+    }
     check_timeline(scenario, &mut fail);
     check_expectations(scenario, &mut fail);
     if found.is_empty() {

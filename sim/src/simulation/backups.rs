@@ -77,8 +77,8 @@ impl Simulation<'_> {
                 &mut self.placement_rng,
                 &mut holders,
             );
-            for &peer in &holders[holders.len() - found..] {
-                self.population.used_bytes[peer as usize] += bytes;
+            for index in holders.len() - found..holders.len() {
+                self.population.store(holders[index], bytes);
             }
             self.recorder.upload_bytes += bytes * found as u64;
             self.recorder.shards_unplaced += (n - found) as u64;
@@ -95,11 +95,15 @@ impl Simulation<'_> {
         let layout = Layout::new(entry.size_bytes, &self.scenario.engine);
         let n = entry.manifest.n;
         let fetched_bytes = Cell::new(0u64);
+        let latency_us = Cell::new(0u64);
 
         let mut source = |shard: usize| {
             let id = self.ledger.shard_id(entry, shard / n, shard % n);
             let bytes = self.ledger.fetch(id, &self.population.online)?;
             fetched_bytes.set(fetched_bytes.get() + layout.shard_bytes_of(shard / n));
+            let class = self.population.class(self.ledger.holder(id));
+            let delay = self.scenario.storage_classes.get(class).retrieval_delay.0;
+            latency_us.set(latency_us.get().max(delay));
             Some(bytes)
         };
         // The engine compares the restored bytes with the manifest's BLAKE3 checksum of
@@ -110,6 +114,9 @@ impl Simulation<'_> {
             .is_ok();
 
         self.recorder.drill_download_bytes += fetched_bytes.get();
+        if passed {
+            self.recorder.restore_latencies_us.push(latency_us.get());
+        }
         self.recorder.record_drill(passed);
         let entry = self.ledger.backup_mut(index);
         if passed {

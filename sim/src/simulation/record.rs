@@ -17,6 +17,12 @@ pub(super) struct Recorder {
     pub repairs: u64,
     pub repair_failures: u64,
     pub repair_bytes: u64,
+    pub repair_read_bytes: u64,
+    /// Latency of each drill that passed, in virtual microseconds.
+    pub restore_latencies_us: Vec<u64>,
+    /// Stored logical byte-seconds per storage class, integrated at each sample.
+    byte_seconds: [f64; 4],
+    last_sample_us: u64,
     drills_passed: u64,
     drills_failed: u64,
     interval_passed: u64,
@@ -46,6 +52,15 @@ impl Recorder {
 
     /// Appends a timeline row and starts a new drill interval.
     pub fn sample(&mut self, now: SimTime, population: &Population, ledger: &Ledger) {
+        // Storage is constant between samples up to placements and repairs inside the
+        // interval, which this integration attributes to the interval's end.
+        let elapsed_s =
+            (now.0 - self.last_sample_us) as f64 / crate::time::MICROS_PER_SECOND as f64;
+        for (total, used) in self.byte_seconds.iter_mut().zip(population.used_by_class) {
+            *total += used as f64 * elapsed_s;
+        }
+        self.last_sample_us = now.0;
+
         self.timeline.push(TimelineRow {
             time_s: now.as_secs(),
             peers_present: population.len() as u64 - self.peers_departed,
@@ -109,6 +124,10 @@ impl Recorder {
             repairs: self.repairs,
             repair_failures: self.repair_failures,
             repair_bytes: self.repair_bytes,
+            egress_bytes: self.drill_download_bytes + self.repair_read_bytes,
+            storage_cost: storage_cost(&self.byte_seconds, scenario),
+            restore_latency_p50_s: percentile_s(&self.restore_latencies_us, 50),
+            restore_latency_p99_s: percentile_s(&self.restore_latencies_us, 99),
         };
         let expectations = metrics::check_expectations(scenario, &summary);
 
@@ -145,4 +164,27 @@ fn backup_rows(ledger: &Ledger) -> Vec<BackupRow> {
 
 fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// Price of the stored byte-seconds: GiB-months of 30 days times each class's price.
+fn storage_cost(byte_seconds: &[f64; 4], scenario: &Scenario) -> f64 {
+    const GIB_MONTH_BYTE_SECONDS: f64 = (1u64 << 30) as f64 * 30.0 * 86_400.0;
+    crate::scenario::StorageClass::ALL
+        .iter()
+        .map(|&class| {
+            let price = scenario.storage_classes.get(class).cost_per_gib_month;
+            byte_seconds[class.index()] / GIB_MONTH_BYTE_SECONDS * price
+        })
+        .sum()
+}
+
+/// The nearest-rank percentile of latencies, in seconds.
+fn percentile_s(latencies_us: &[u64], percent: usize) -> Option<f64> {
+    if latencies_us.is_empty() {
+        return None;
+    }
+    let mut sorted = latencies_us.to_vec();
+    sorted.sort_unstable();
+    let rank = (percent * sorted.len()).div_ceil(100).max(1);
+    Some(sorted[rank - 1] as f64 / crate::time::MICROS_PER_SECOND as f64)
 }

@@ -129,14 +129,15 @@ impl Simulation<'_> {
             if previous != NO_HOLDER {
                 let peer = previous as usize;
                 self.population.held_shards[peer].retain(|&held| held != shard);
-                self.population.used_bytes[peer] -= bytes;
+                self.population.release(previous, bytes);
             }
             self.ledger.reassign(shard, holder, &self.population.online);
             self.population.held_shards[holder as usize].push(shard);
-            self.population.used_bytes[holder as usize] += bytes;
+            self.population.store(holder, bytes);
         }
 
         self.recorder.repair_bytes += bytes * (k + found) as u64;
+        self.recorder.repair_read_bytes += bytes * k as u64;
         self.recorder.repairs += 1;
         if found < lost.len() {
             self.recorder.repair_failures += 1;
