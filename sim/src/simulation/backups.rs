@@ -77,8 +77,9 @@ impl Simulation<'_> {
                 &mut self.placement_rng,
                 &mut holders,
             );
-            for index in holders.len() - found..holders.len() {
-                self.population.store(holders[index], bytes);
+            let placed = holders[holders.len() - found..].to_vec();
+            for peer in placed {
+                self.population.store(peer, bytes);
             }
             self.recorder.upload_bytes += bytes * found as u64;
             self.recorder.shards_unplaced += (n - found) as u64;
