@@ -174,7 +174,8 @@ impl Ledger {
         self.peer_changed(&[shard], true);
     }
 
-    /// Expected stripe digest of shard `shard`, for checking fetched bytes.
+    /// The stored bytes of shard `shard`, whoever holds it; repair hashes them to
+    /// check what it would read.
     pub fn shard_bytes(&self, shard: u32) -> &[u8] {
         &self.shard_bytes[shard as usize]
     }

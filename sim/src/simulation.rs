@@ -217,6 +217,8 @@ impl<'a> Simulation<'a> {
     }
 
     /// Takes a peer offline for good; the shards it held are lost with it.
+    // NOTE: its storage stays charged, so stored_bytes and storage_cost still count the
+    // shards of departed peers.
     fn depart(&mut self, peer: PeerId) {
         let index = peer as usize;
         if self.population.departed[index] {
