@@ -45,6 +45,7 @@ pub mod cli;
 mod error;
 mod ledger;
 mod metrics;
+mod network;
 mod placement;
 mod population;
 mod queue;

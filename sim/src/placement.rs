@@ -20,6 +20,7 @@ pub fn choose_holders(
     wanted: usize,
     bytes: u64,
     exclude: &[PeerId],
+    regions_allowed: &[bool],
     rng: &mut Stream,
     chosen: &mut Vec<PeerId>,
 ) -> usize {
@@ -30,6 +31,7 @@ pub fn choose_holders(
     }
     let eligible = |peer: PeerId, chosen: &[PeerId]| {
         population.has_room(peer, bytes)
+            && regions_allowed[usize::from(population.region[peer as usize])]
             && !chosen[start_len..].contains(&peer)
             && !exclude.contains(&peer)
     };

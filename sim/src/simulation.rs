@@ -41,6 +41,8 @@ enum Event {
     Scripted(u32),
     /// The outage started by the scripted event with this index ends.
     OutageEnd(u32),
+    /// The partition started by the scripted event with this index heals.
+    PartitionEnd(u32),
     /// The timeline takes a sample.
     Sample,
 }
@@ -56,6 +58,9 @@ pub struct Simulation<'a> {
     owners: Vec<Owner>,
     placement_rng: Stream,
     arrival_rng: Vec<Stream>,
+    network: crate::network::Network,
+    /// Region index of each owner.
+    owner_region: Vec<usize>,
     ledger: Ledger,
     recorder: Recorder,
     events: u64,
@@ -103,6 +108,8 @@ impl<'a> Simulation<'a> {
             population: Population::new(scenario),
             owners,
             placement_rng: streams::stream(scenario.seed, "placement"),
+            network: crate::network::Network::new(scenario.regions().len()),
+            owner_region: owner_regions(scenario),
             arrival_rng: (0..scenario.peers.len())
                 .map(|group| streams::stream(scenario.seed, &format!("arrivals/{group}")))
                 .collect(),
@@ -163,6 +170,7 @@ impl<'a> Simulation<'a> {
             Event::Audit(backup) => self.audit(backup),
             Event::Scripted(index) => self.run_scripted(index as usize),
             Event::OutageEnd(index) => self.end_outage(index as usize),
+            Event::PartitionEnd(index) => self.set_partition(index as usize, false),
             Event::Depart(peer) => self.depart(peer),
             Event::Arrive(group) => {
                 let group = group as usize;
@@ -288,6 +296,19 @@ impl<'a> Simulation<'a> {
             events: self.events,
         })
     }
+}
+
+/// Region index of each owner: the scenario's owner region, or the regions in turn.
+fn owner_regions(scenario: &Scenario) -> Vec<usize> {
+    let regions = scenario.regions();
+    let pinned = scenario
+        .workload
+        .owner_region
+        .as_deref()
+        .and_then(|name| regions.iter().position(|region| *region == name));
+    (0..scenario.workload.owners as usize)
+        .map(|owner| pinned.unwrap_or(owner % regions.len()))
+        .collect()
 }
 
 #[cfg(test)]

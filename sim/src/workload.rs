@@ -138,6 +138,7 @@ mod tests {
     fn owners_start_spread_over_one_interval() {
         let workload = Workload {
             owners: 4,
+            owner_region: None,
             backups_per_owner: 1,
             first_backup: SimDuration::from_hours(1),
             interval: SimDuration::from_hours(8),

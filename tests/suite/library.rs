@@ -175,3 +175,65 @@ fn storage_class_sets_latency_and_cost() {
         outcome.summary.storage_cost
     );
 }
+
+#[test]
+fn partition_cuts_restores_until_healed() {
+    let text = r#"
+name = "cut"
+seed = 4
+duration = "6d"
+[[peers]]
+region = "home"
+count = 5
+capacity = "1B"
+[[peers]]
+region = "remote"
+count = 20
+capacity = "1GiB"
+[workload]
+owners = 4
+owner_region = "home"
+backups_per_owner = 1
+interval = "12h"
+size_min = "4MiB"
+size_max = "8MiB"
+[engine]
+k = 3
+n = 5
+[drills]
+interval = "6h"
+[[timeline]]
+at = "2d"
+action = "partition"
+regions = ["home"]
+duration = "2d"
+"#;
+    let outcome = run(&Scenario::parse(text, "cut.toml").expect("valid"));
+    assert_eq!(
+        outcome.summary.shards_unplaced, 0,
+        "every shard sits in the remote region"
+    );
+
+    let day = 86_400;
+    let drills = |from: u64, to: u64| {
+        outcome
+            .timeline
+            .iter()
+            .filter(|row| row.time_s > from && row.time_s <= to)
+            .fold((0, 0), |(passed, failed), row| {
+                (passed + row.drills_passed, failed + row.drills_failed)
+            })
+    };
+    // Drills due at the instant of the cut or the heal run after it, so the sample rows
+    // of those instants are left out of both sides.
+    let hour = 3_600;
+    let (before_passed, before_failed) = drills(0, 2 * day - hour);
+    let (cut_passed, cut_failed) = drills(2 * day, 4 * day - hour);
+    let (after_passed, after_failed) = drills(4 * day, 6 * day);
+    assert!(before_passed > 0);
+    assert_eq!(before_failed, 0);
+    assert_eq!(cut_passed, 0, "no shard crosses the cut");
+    assert!(cut_failed > 0);
+    assert!(after_passed > 0);
+    assert_eq!(after_failed, 0, "the heal restores every backup");
+}

@@ -138,6 +138,10 @@ pub struct Churn {
 pub struct Workload {
     /// Number of owners.
     pub owners: u32,
+    /// Region all owners sit in; by default owner i sits in the i-th region, cycling
+    /// through the regions in order of first appearance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_region: Option<String>,
     /// Backups each owner creates.
     pub backups_per_owner: u32,
     /// Time of the first owner's first backup; the others follow, spread evenly over
@@ -294,6 +298,9 @@ fn default_retry_backoff() -> SimDuration {
 pub enum ScriptedAction {
     /// Every peer of `region` goes offline for `duration`, then resumes its sessions.
     RegionalOutage,
+    /// Traffic between `regions` and the other regions is cut for `duration`; with
+    /// `one_way = true` only traffic leaving `regions` is cut.
+    Partition,
     /// A `fraction` of the present peers, of `region` or of all regions, leave for good.
     MassDeparture,
     /// `count` new peers join group `group` at once.
@@ -311,6 +318,12 @@ pub struct ScriptedEvent {
     /// Region affected, for outages (required) and departures (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// One side of a partition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<String>>,
+    /// Whether a partition cuts only the traffic leaving `regions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_way: Option<bool>,
     /// Length of an outage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<SimDuration>,

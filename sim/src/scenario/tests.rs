@@ -418,6 +418,16 @@ fn timeline_events_are_checked() {
             "timeline[0].fraction",
             "takes no fraction",
         ),
+        (
+            "at = \"1d\"\naction = \"partition\"\nregions = [\"eu\"]",
+            "timeline[0]",
+            "needs duration",
+        ),
+        (
+            "at = \"1d\"\naction = \"partition\"\nregions = [\"moon\"]\nduration = \"1h\"",
+            "timeline[0].regions",
+            "belongs to no",
+        ),
     ];
     for (event, key, message) in cases {
         let source = format!("{VALID}\n[[timeline]]\n{event}\n");

@@ -281,6 +281,17 @@ fn check_churn(group: usize, churn: &Churn, fail: &mut Fail<'_>) {
 fn check_workload(scenario: &Scenario, fail: &mut Fail<'_>) {
     let workload = &scenario.workload;
     let at = |key| [Key("workload"), Key(key)];
+    if let Some(region) = &workload.owner_region
+        && !scenario.regions().contains(&region.as_str())
+    {
+        fail(
+            &at("owner_region"),
+            format!(
+                "region {region:?} belongs to no [[peers]] group; use one of {:?}",
+                scenario.regions()
+            ),
+        );
+    }
     positive_count(&at("owners"), workload.owners, fail);
     positive_count(&at("backups_per_owner"), workload.backups_per_owner, fail);
     positive_duration(&at("interval"), workload.interval, fail);
@@ -416,11 +427,17 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
         }
         let (needs, allows): (&[&str], &[&str]) = match event.action {
             ScriptedAction::RegionalOutage => (&["region", "duration"], &["region", "duration"]),
+            ScriptedAction::Partition => (
+                &["regions", "duration"],
+                &["regions", "duration", "one_way"],
+            ),
             ScriptedAction::MassDeparture => (&["fraction"], &["fraction", "region"]),
             ScriptedAction::JoinWave => (&["group", "count"], &["group", "count"]),
         };
         let given = [
             ("region", event.region.is_some()),
+            ("regions", event.regions.is_some()),
+            ("one_way", event.one_way.is_some()),
             ("duration", event.duration.is_some()),
             ("fraction", event.fraction.is_some()),
             ("group", event.group.is_some()),
@@ -439,6 +456,16 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
         }
         if let Some(duration) = event.duration {
             positive_duration(&at("duration"), duration, fail);
+        }
+        for name in event.regions.iter().flatten() {
+            if !regions.contains(&name.as_str()) {
+                fail(
+                    &at("regions"),
+                    format!(
+                        "region {name:?} belongs to no [[peers]] group; use one of {regions:?}"
+                    ),
+                );
+            }
         }
         if let Some(fraction) = event.fraction
             && !(fraction > 0.0 && fraction <= 1.0)

@@ -22,7 +22,7 @@ impl Simulation<'_> {
             .expect("validation keeps materialised backups far below the engine's size limit");
         assert_eq!(created.manifest.stripes.len(), layout.stripes);
 
-        let holders = self.place(&layout);
+        let holders = self.place(&layout, owner as usize);
         let entry = BackupEntry {
             owner,
             created: self.now,
@@ -64,8 +64,9 @@ impl Simulation<'_> {
 
     /// Chooses holders for every shard of a backup and charges them; unplaced shards
     /// get [`NO_HOLDER`].
-    fn place(&mut self, layout: &Layout) -> Vec<u32> {
+    fn place(&mut self, layout: &Layout, owner: usize) -> Vec<u32> {
         let n = self.scenario.engine.n as usize;
+        let allowed = self.regions_reached_from(self.owner_region[owner]);
         let mut holders = Vec::with_capacity(layout.stripes * n);
         for stripe in 0..layout.stripes {
             let bytes = layout.shard_bytes_of(stripe);
@@ -74,6 +75,7 @@ impl Simulation<'_> {
                 n,
                 bytes,
                 &[],
+                &allowed,
                 &mut self.placement_rng,
                 &mut holders,
             );
@@ -97,9 +99,15 @@ impl Simulation<'_> {
         let n = entry.manifest.n;
         let fetched_bytes = Cell::new(0u64);
         let latency_us = Cell::new(0u64);
+        let owner_region = self.owner_region[entry.owner as usize];
 
         let mut source = |shard: usize| {
             let id = self.ledger.shard_id(entry, shard / n, shard % n);
+            let holder = self.ledger.holder(id);
+            let holder_region = usize::from(*self.population.region.get(holder as usize)?);
+            if !self.network.reaches(holder_region, owner_region) {
+                return None;
+            }
             let bytes = self.ledger.fetch(id, &self.population.online)?;
             fetched_bytes.set(fetched_bytes.get() + layout.shard_bytes_of(shard / n));
             let class = self.population.class(self.ledger.holder(id));
@@ -129,5 +137,12 @@ impl Simulation<'_> {
             self.now.after(self.scenario.drills.interval),
             Event::Drill(backup),
         );
+    }
+
+    /// Which regions an owner in `region` can send shards to.
+    pub(super) fn regions_reached_from(&self, region: usize) -> Vec<bool> {
+        (0..self.scenario.regions().len())
+            .map(|to| self.network.reaches(region, to))
+            .collect()
     }
 }

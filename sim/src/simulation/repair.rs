@@ -92,6 +92,7 @@ impl Simulation<'_> {
         let bytes = Layout::new(entry.size_bytes, &self.scenario.engine).shard_bytes_of(stripe);
         let holders: Vec<u32> = self.ledger.stripe_holders(global).to_vec();
         let hashes = entry.manifest.stripes[stripe].shard_hashes.clone();
+        let owner_region = self.owner_region[entry.owner as usize];
 
         // Rebuilding needs k shards that are online now and match their hashes.
         let readable = (0..n)
@@ -99,6 +100,10 @@ impl Simulation<'_> {
                 let holder = holders[position];
                 holder != NO_HOLDER
                     && self.population.online[holder as usize]
+                    && self.network.reaches(
+                        usize::from(self.population.region[holder as usize]),
+                        owner_region,
+                    )
                     && Digest::of(self.ledger.shard_bytes((global * n + position) as u32))
                         == hashes[position]
             })
@@ -115,11 +120,13 @@ impl Simulation<'_> {
             .copied()
             .filter(|&h| h != NO_HOLDER)
             .collect();
+        let allowed = self.regions_reached_from(owner_region);
         let found = placement::choose_holders(
             &self.population,
             lost.len(),
             bytes,
             &exclude,
+            &allowed,
             &mut self.placement_rng,
             &mut chosen,
         );

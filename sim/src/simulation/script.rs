@@ -19,6 +19,7 @@ impl Simulation<'_> {
                 self.queue
                     .push(self.now.after(duration), Event::OutageEnd(end));
             }
+            ScriptedAction::Partition => self.set_partition(index, true),
             ScriptedAction::MassDeparture => {
                 let fraction = event.fraction.expect("validation requires a fraction");
                 let region = self.region_index(event.region.as_deref());
@@ -41,6 +42,25 @@ impl Simulation<'_> {
         let outages = &mut self.population.region_outages[region.expect("outages have a region")];
         *outages -= 1;
         self.refresh_region(region);
+    }
+
+    /// Cuts or heals the partition of scripted event `index`, and schedules its heal.
+    pub(super) fn set_partition(&mut self, index: usize, cut: bool) {
+        let event = &self.scenario.timeline[index];
+        let side: Vec<usize> = event
+            .regions
+            .iter()
+            .flatten()
+            .filter_map(|name| self.region_index(Some(name)))
+            .collect();
+        self.network
+            .set_partition(&side, event.one_way.unwrap_or(false), cut);
+        if cut {
+            let duration = event.duration.expect("validation requires a duration");
+            let end = u32::try_from(index).expect("fewer than 2^32 scripted events");
+            self.queue
+                .push(self.now.after(duration), Event::PartitionEnd(end));
+        }
     }
 
     fn region_index(&self, name: Option<&str>) -> Option<usize> {
