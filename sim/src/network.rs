@@ -38,6 +38,18 @@ impl Network {
         network
     }
 
+    /// Regions with a direct link from `region`, in index order.
+    pub fn neighbours(&self, region: usize) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .graph
+            .neighbors(NodeIndex::new(region))
+            .map(NodeIndex::index)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     /// Whether traffic from region `from` arrives in region `to`.
     pub fn reaches(&self, from: usize, to: usize) -> bool {
         self.reach[from * self.regions + to]

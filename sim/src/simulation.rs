@@ -43,6 +43,10 @@ enum Event {
     OutageEnd(u32),
     /// The partition started by the scripted event with this index heals.
     PartitionEnd(u32),
+    /// The cascading failure of scripted event `.0` reaches region `.1`.
+    CascadeHop(u32, u16),
+    /// A region downed by a cascading failure recovers.
+    RegionRecovers(u16),
     /// The timeline takes a sample.
     Sample,
 }
@@ -66,6 +70,9 @@ pub struct Simulation<'a> {
     events: u64,
     /// Consecutive failed repair attempts of each backup, for the retry backoff.
     repair_attempts: Vec<u32>,
+    /// Per scripted event, the regions its cascading failure has reached, and its
+    /// stream for the spreading draws.
+    cascades: Vec<(Vec<bool>, Stream)>,
 }
 
 /// Runs a validated scenario to its end and returns what it measured.
@@ -117,6 +124,12 @@ impl<'a> Simulation<'a> {
             recorder: Recorder::default(),
             events: 0,
             repair_attempts: Vec::new(),
+            cascades: (0..scenario.timeline.len())
+                .map(|index| {
+                    let stream = streams::stream(scenario.seed, &format!("cascade/{index}"));
+                    (vec![false; scenario.regions().len()], stream)
+                })
+                .collect(),
         };
         simulation.schedule_start();
         simulation
@@ -171,6 +184,11 @@ impl<'a> Simulation<'a> {
             Event::Scripted(index) => self.run_scripted(index as usize),
             Event::OutageEnd(index) => self.end_outage(index as usize),
             Event::PartitionEnd(index) => self.set_partition(index as usize, false),
+            Event::CascadeHop(index, region) => self.cascade(index as usize, usize::from(region)),
+            Event::RegionRecovers(region) => {
+                self.population.region_outages[usize::from(region)] -= 1;
+                self.refresh_region(Some(usize::from(region)));
+            }
             Event::Depart(peer) => self.depart(peer),
             Event::Arrive(group) => {
                 let group = group as usize;

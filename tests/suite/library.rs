@@ -237,3 +237,60 @@ duration = "2d"
     assert!(after_passed > 0);
     assert_eq!(after_failed, 0, "the heal restores every backup");
 }
+
+/// A world of three steady regions, 30 peers each, with one cascading failure from
+/// region "a" at 10 h that spreads with probability `probability`.
+fn cascade_outcome(probability: f64) -> shardsim_sim::RunOutcome {
+    let group = |region: &str| {
+        format!("[[peers]]\nregion = \"{region}\"\ncount = 30\ncapacity = \"1GiB\"\n")
+    };
+    let text = format!(
+        "name = \"cascade\"\nseed = 6\nduration = \"2d\"\n{}{}{}\
+         [workload]\nowners = 2\nbackups_per_owner = 1\ninterval = \"1d\"\n\
+         size_min = \"1MiB\"\nsize_max = \"1MiB\"\n[engine]\nk = 3\nn = 5\n\
+         [[timeline]]\nat = \"10h\"\naction = \"cascading_failure\"\nregion = \"a\"\n\
+         duration = \"12h\"\nprobability = {probability:?}\ndelay = \"2h\"\n",
+        group("a"),
+        group("b"),
+        group("c")
+    );
+    run(&Scenario::parse(&text, "cascade.toml").expect("valid"))
+}
+
+#[test]
+fn cascade_spreads_beyond_its_origin() {
+    let online_at = |outcome: &shardsim_sim::RunOutcome, hours: u64| {
+        let sample = outcome
+            .timeline
+            .iter()
+            .position(|row| row.time_s == hours * 3_600)
+            .expect("hourly samples");
+        outcome.regions[sample].clone()
+    };
+
+    let spreading = cascade_outcome(1.0);
+    assert_eq!(online_at(&spreading, 9), vec![30, 30, 30]);
+    assert_eq!(
+        online_at(&spreading, 11),
+        vec![0, 30, 30],
+        "the origin fails first"
+    );
+    assert_eq!(
+        online_at(&spreading, 13),
+        vec![0, 0, 0],
+        "then every linked region"
+    );
+    assert_eq!(
+        online_at(&spreading, 23),
+        vec![30, 0, 0],
+        "the origin recovers first"
+    );
+    assert_eq!(online_at(&spreading, 25), vec![30, 30, 30]);
+
+    let contained = cascade_outcome(0.0);
+    assert_eq!(
+        online_at(&contained, 13),
+        vec![0, 30, 30],
+        "with probability 0 it stays put"
+    );
+}

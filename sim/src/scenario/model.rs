@@ -305,6 +305,9 @@ pub enum ScriptedAction {
     MassDeparture,
     /// `count` new peers join group `group` at once.
     JoinWave,
+    /// `region` fails for `duration`; each region linked to a failed one then fails too
+    /// with `probability`, `delay` later, each region at most once.
+    CascadingFailure,
 }
 
 /// One scripted event of the timeline.
@@ -336,6 +339,12 @@ pub struct ScriptedEvent {
     /// Peers that join in a join wave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
+    /// Chance that a cascading failure spreads along one link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Time a cascading failure takes to cross one link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<SimDuration>,
 }
 
 /// How quickly and at what price a peer serves what it stores.

@@ -433,6 +433,10 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
             ),
             ScriptedAction::MassDeparture => (&["fraction"], &["fraction", "region"]),
             ScriptedAction::JoinWave => (&["group", "count"], &["group", "count"]),
+            ScriptedAction::CascadingFailure => (
+                &["region", "duration", "probability", "delay"],
+                &["region", "duration", "probability", "delay"],
+            ),
         };
         let given = [
             ("region", event.region.is_some()),
@@ -442,6 +446,8 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
             ("fraction", event.fraction.is_some()),
             ("group", event.group.is_some()),
             ("count", event.count.is_some()),
+            ("probability", event.probability.is_some()),
+            ("delay", event.delay.is_some()),
         ];
         for (key, present) in given {
             if needs.contains(&key) && !present {
@@ -488,6 +494,14 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
         }
         if let Some(count) = event.count {
             positive_count(&at("count"), count, fail);
+        }
+        if let Some(probability) = event.probability
+            && !(0.0..=1.0).contains(&probability)
+        {
+            fail(
+                &at("probability"),
+                format!("probability = {probability} must lie in 0.0 to 1.0"),
+            );
         }
     }
 }

@@ -20,6 +20,10 @@ impl Simulation<'_> {
                     .push(self.now.after(duration), Event::OutageEnd(end));
             }
             ScriptedAction::Partition => self.set_partition(index, true),
+            ScriptedAction::CascadingFailure => {
+                let origin = self.region_index(event.region.as_deref());
+                self.cascade(index, origin.expect("validation requires a region"));
+            }
             ScriptedAction::MassDeparture => {
                 let fraction = event.fraction.expect("validation requires a fraction");
                 let region = self.region_index(event.region.as_deref());
@@ -73,8 +77,41 @@ impl Simulation<'_> {
         Some(index.expect("validation checks that the region exists"))
     }
 
+    /// Takes `region` down for the event's duration, unless the cascade already reached
+    /// it, and sends the failure on to each linked region with the event's probability.
+    pub(super) fn cascade(&mut self, index: usize, region: usize) {
+        let event = &self.scenario.timeline[index];
+        let (reached, _) = &mut self.cascades[index];
+        if reached[region] {
+            return;
+        }
+        reached[region] = true;
+
+        let duration = event.duration.expect("validation requires a duration");
+        let delay = event.delay.expect("validation requires a delay");
+        let probability = event
+            .probability
+            .expect("validation requires a probability");
+        self.population.region_outages[region] += 1;
+        self.refresh_region(Some(region));
+        let code = u16::try_from(region).expect("validation allows at most 65,535 regions");
+        self.queue
+            .push(self.now.after(duration), Event::RegionRecovers(code));
+
+        let event_code = u32::try_from(index).expect("fewer than 2^32 scripted events");
+        for next in self.network.neighbours(region) {
+            let (reached, rng) = &mut self.cascades[index];
+            if reached[next] || !rand::RngExt::random_bool(rng, probability) {
+                continue;
+            }
+            let next = u16::try_from(next).expect("validation allows at most 65,535 regions");
+            self.queue
+                .push(self.now.after(delay), Event::CascadeHop(event_code, next));
+        }
+    }
+
     /// Re-applies the state of every peer in `region`, or of all peers.
-    fn refresh_region(&mut self, region: Option<usize>) {
+    pub(super) fn refresh_region(&mut self, region: Option<usize>) {
         for peer in 0..self.population.len() {
             let in_region = region.is_none_or(|r| usize::from(self.population.region[peer]) == r);
             if in_region {
