@@ -196,6 +196,20 @@ impl Store {
     ///
     /// [`StoreError::NotAStore`], or I/O and parse errors naming the file.
     pub fn list_at(root: &Path) -> Result<Vec<VersionRecord>, StoreError> {
+        let (records, mut damaged) = Self::scan_versions(root)?;
+        match damaged.pop() {
+            Some(error) => Err(error),
+            None => Ok(records),
+        }
+    }
+
+    /// Reads every version record of the store at `root`: the readable ones, oldest
+    /// first, and an error for each damaged one, so a listing can show what survives.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotAStore`], or an I/O error on the `versions` folder itself.
+    pub fn scan_versions(root: &Path) -> Result<(Vec<VersionRecord>, Vec<StoreError>), StoreError> {
         if !keys_path(root).is_file() {
             return Err(StoreError::NotAStore {
                 path: root.to_path_buf(),
@@ -203,17 +217,22 @@ impl Store {
         }
         let dir = root.join("versions");
         let mut records: Vec<VersionRecord> = Vec::new();
+        let mut damaged = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io_error(&dir))? {
             let path = entry.map_err(io_error(&dir))?.path();
             if path
                 .extension()
                 .is_some_and(|extension| extension == "json")
             {
-                records.push(read_json(&path)?);
+                match read_json(&path) {
+                    Ok(record) => records.push(record),
+                    Err(error) => damaged.push(error),
+                }
             }
         }
         records.sort_by_key(|record| record.sequence);
-        Ok(records)
+        damaged.sort_by_key(|error| error.to_string());
+        Ok((records, damaged))
     }
 
     /// The committed backups, oldest first.

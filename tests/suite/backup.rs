@@ -659,3 +659,24 @@ fn unsafe_paths_are_rejected() {
         "the old passphrase still opens the store"
     );
 }
+
+#[test]
+fn list_shows_what_survives_damage() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    sample_tree(&dir.path().join("src"));
+    let first = create(
+        dir.path(),
+        &["src", "--store", "store", "--kdf", "pbkdf2-sha256"],
+    );
+    let second = create(dir.path(), &["src", "--store", "store"]);
+    fs::write(dir.path().join(format!("store/versions/{first}.json")), "{").expect("damage");
+
+    let output = backup(dir.path(), &["list", "--store", "store"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&second));
+    assert!(
+        text(&output).contains(&format!("{first}.json is not valid")),
+        "{}",
+        text(&output)
+    );
+}

@@ -350,7 +350,7 @@ fn verify(id: Option<&str>, store_dir: &Path) -> CommandResult {
 }
 
 fn list(store_dir: &Path) -> CommandResult {
-    let records = Store::list_at(store_dir)?;
+    let (records, damaged) = Store::scan_versions(store_dir)?;
     if records.is_empty() {
         outln!("the store holds no backups");
     }
@@ -364,7 +364,14 @@ fn list(store_dir: &Path) -> CommandResult {
             record.source
         );
     }
-    Ok(EXIT_OK)
+    for error in &damaged {
+        eprintln!("error: {error}");
+    }
+    Ok(if damaged.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_EXPECTATION_FAILED
+    })
 }
 
 fn rotate(store_dir: &Path, kdf: &str) -> CommandResult {
