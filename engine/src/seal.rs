@@ -153,7 +153,7 @@ impl StripeContext<'_> {
     }
 }
 
-/// Seals `buffer` in place: on return it holds the ciphertext followed by the tag.
+/// Seals `buffer` in place: on return it contains the ciphertext followed by the tag.
 pub(crate) fn seal(
     algorithm: Algorithm,
     key: &DataKey,

@@ -174,8 +174,8 @@ impl Ledger {
         self.peer_changed(&[shard], true);
     }
 
-    /// The stored bytes of shard `shard`, whoever holds it; repair hashes them to
-    /// check what it would read.
+    /// The stored bytes of shard `shard`, independent of its holder. Repair hashes
+    /// them to check what it would read.
     pub fn shard_bytes(&self, shard: u32) -> &[u8] {
         &self.shard_bytes[shard as usize]
     }

@@ -24,7 +24,7 @@ pub const MEMORY_MAX: u64 = 8 << 30;
 /// before it starts; at the loop's few million events per second this is minutes.
 pub const EVENTS_MAX: f64 = 2e9;
 
-/// Longest scenario name; the report folder's staging name adds about 20 bytes, and
+/// Maximum scenario name length; the report folder's staging name adds about 20 bytes, and
 /// file systems allow 255.
 pub const NAME_LEN_MAX: usize = 100;
 
