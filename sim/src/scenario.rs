@@ -59,6 +59,7 @@ impl Scenario {
             .map_err(|error| ScenarioError::Invalid(vec![parse_problem(source, file, &error)]))?;
 
         let mut scenario = scenario;
+        scenario.repair.resolve(scenario.engine.n);
         let mut violations = validate::validate(&scenario);
         if violations.is_empty() {
             violations = scenario.load_traces(file);

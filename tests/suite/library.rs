@@ -122,10 +122,19 @@ fn repair_keeps_what_no_repair_loses() {
 }
 
 #[test]
+fn threshold_of_n_turns_repair_off() {
+    let without = year_of_departures("");
+    let off = year_of_departures("[repair]\nthreshold = 6\nloss_timeout = \"2d\"");
+    assert_eq!(off.repairs, 0);
+    assert_eq!(off.repair_bytes, 0);
+    assert_eq!(off.backups_lost, without.backups_lost);
+}
+
+#[test]
 fn lazy_repair_repairs_less_often() {
     let eager = year_of_departures("[repair]\npolicy = \"eager\"\nloss_timeout = \"2d\"");
     let lazy =
-        year_of_departures("[repair]\npolicy = \"lazy\"\nthreshold = 5\nloss_timeout = \"2d\"");
+        year_of_departures("[repair]\npolicy = \"lazy\"\nthreshold = 2\nloss_timeout = \"2d\"");
     assert!(
         lazy.repairs < eager.repairs,
         "lazy {} vs eager {}",

@@ -234,27 +234,31 @@ pub struct Expectations {
 }
 
 /// When lost shards are rebuilt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RepairPolicy {
-    /// Never repair.
-    #[default]
+    /// Never repair; the same as `threshold = n`.
     None,
-    /// Repair a stripe as soon as an audit finds one of its shards lost.
+    /// Repair a stripe as soon as an audit finds one of its shards lost; the same as
+    /// `threshold = 1`.
     Eager,
-    /// Repair a stripe once fewer than `threshold` of its shards are healthy.
+    /// Repair a stripe once `threshold` of its shards are lost, between 2 and n - k.
     Lazy,
 }
 
 /// Owners' audits of their shards and the repair of stripes that lost some.
+///
+/// The repair threshold counts lost shards: a stripe is repaired once audits find
+/// `threshold` of its n shards lost, so 1 is eager repair, n - k waits until only k
+/// shards remain, and n turns repair off, since a stripe that lost all n shards cannot
+/// be rebuilt. Either key may be given alone; the normalised scenario shows both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Repair {
-    /// None, eager or lazy.
-    #[serde(default)]
-    pub policy: RepairPolicy,
-    /// Lazy repair starts when fewer than this many shards of a stripe are healthy;
-    /// between k + 1 and n.
+    /// None, eager or lazy; derived from `threshold` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<RepairPolicy>,
+    /// Lost shards of one stripe that start its repair: 1 to n - k, or n for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<u32>,
     /// Time between two audits of one backup.
@@ -268,10 +272,49 @@ pub struct Repair {
     pub retry_backoff: SimDuration,
 }
 
+impl Repair {
+    /// Lost shards that start a stripe's repair, or `None` when repair is off. Valid
+    /// after [`crate::scenario::Scenario::parse`], which resolves policy and threshold.
+    pub fn losses_before_repair(&self) -> Option<u32> {
+        match self.policy {
+            Some(RepairPolicy::None) | None => None,
+            Some(RepairPolicy::Eager) => Some(1),
+            Some(RepairPolicy::Lazy) => self.threshold,
+        }
+    }
+
+    /// Whether owners audit and repair at all.
+    pub fn is_on(&self) -> bool {
+        self.losses_before_repair().is_some()
+    }
+
+    /// Fills in whichever of policy and threshold is missing, for stripes of `n`
+    /// shards. Leaves a conflicting pair as it is, for validation to report.
+    pub(crate) fn resolve(&mut self, n: u32) {
+        match (self.policy, self.threshold) {
+            (None, None) | (Some(RepairPolicy::None), None) => {
+                self.policy = Some(RepairPolicy::None);
+                self.threshold = Some(n);
+            }
+            (None, Some(threshold)) => {
+                self.policy = Some(if threshold == 1 {
+                    RepairPolicy::Eager
+                } else if threshold >= n {
+                    RepairPolicy::None
+                } else {
+                    RepairPolicy::Lazy
+                });
+            }
+            (Some(RepairPolicy::Eager), None) => self.threshold = Some(1),
+            _ => {}
+        }
+    }
+}
+
 impl Default for Repair {
     fn default() -> Self {
         Self {
-            policy: RepairPolicy::None,
+            policy: None,
             threshold: None,
             audit_interval: default_audit_interval(),
             loss_timeout: default_loss_timeout(),

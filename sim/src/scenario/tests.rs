@@ -444,3 +444,60 @@ fn timeline_events_are_checked() {
     );
     assert!(Scenario::parse(&good, "unit.toml").is_ok());
 }
+
+#[test]
+fn repair_threshold_counts_lost_shards() {
+    // k = 3 of n = 5: a stripe survives two losses, so thresholds 1, 2 and 5 are valid.
+    let resolved = |repair: &str| {
+        let scenario =
+            Scenario::parse(&format!("{VALID}\n[repair]\n{repair}\n"), "unit.toml").expect("valid");
+        let repair = scenario.repair;
+        (
+            repair.policy,
+            repair.threshold,
+            repair.losses_before_repair(),
+        )
+    };
+    assert_eq!(
+        resolved("threshold = 1"),
+        (Some(RepairPolicy::Eager), Some(1), Some(1))
+    );
+    assert_eq!(
+        resolved("threshold = 2"),
+        (Some(RepairPolicy::Lazy), Some(2), Some(2))
+    );
+    assert_eq!(
+        resolved("threshold = 5"),
+        (Some(RepairPolicy::None), Some(5), None)
+    );
+    assert_eq!(
+        resolved("policy = \"eager\""),
+        (Some(RepairPolicy::Eager), Some(1), Some(1))
+    );
+    let unset = Scenario::parse(VALID, "unit.toml").expect("valid").repair;
+    assert_eq!(unset.policy, Some(RepairPolicy::None));
+    assert_eq!(unset.threshold, Some(5));
+
+    let cases = [
+        ("threshold = 0", "cannot start a repair"),
+        ("threshold = 3", "survives at most 2"),
+        ("threshold = 6", "cannot start a repair"),
+        ("policy = \"none\"\nthreshold = 1", "conflicts"),
+        ("policy = \"eager\"\nthreshold = 2", "conflicts"),
+        (
+            "policy = \"lazy\"\nthreshold = 1",
+            "between 2 and n - k = 2",
+        ),
+    ];
+    for (repair, message) in cases {
+        let problem = single_problem(&format!("{VALID}\n[repair]\n{repair}\n"));
+        assert_eq!(problem.key, "repair.threshold", "{repair}");
+        assert!(
+            problem.message.contains(message),
+            "{repair}: {}",
+            problem.message
+        );
+    }
+    let lazy = single_problem(&format!("{VALID}\n[repair]\npolicy = \"lazy\"\n"));
+    assert_eq!(lazy.key, "repair.policy");
+}

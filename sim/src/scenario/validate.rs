@@ -375,29 +375,49 @@ fn check_repair(scenario: &Scenario, fail: &mut Fail<'_>) {
     let repair = &scenario.repair;
     let at = |key| [Key("repair"), Key(key)];
     let (k, n) = (scenario.engine.k, scenario.engine.n);
+    let rebuildable = n - k;
+    let advice = format!(
+        "use 1 to n - k = {rebuildable} lost shards (1 is eager repair), or n = {n} for no repair"
+    );
     match (repair.policy, repair.threshold) {
-        (RepairPolicy::Lazy, None) => fail(
+        (Some(RepairPolicy::Lazy), None) => fail(
             &at("policy"),
-            format!(
-                "lazy repair needs a threshold between k + 1 = {} and n = {n}",
-                k + 1
-            ),
+            format!("lazy repair needs a threshold of lost shards; {advice}"),
         ),
-        (RepairPolicy::Lazy, Some(threshold)) if threshold <= k || threshold > n => fail(
+        (_, Some(threshold)) if threshold == 0 || (threshold > rebuildable && threshold != n) => {
+            fail(
+                &at("threshold"),
+                format!(
+                    "threshold = {threshold} lost shards cannot start a repair: a stripe \
+                     rebuilds from k = {k} shards, so it survives at most {rebuildable} \
+                     losses; {advice}"
+                ),
+            )
+        }
+        (Some(RepairPolicy::None), Some(threshold)) if threshold != n => fail(
             &at("threshold"),
             format!(
-                "threshold = {threshold} must lie between k + 1 = {} and n = {n}: repair \
-                 needs k healthy shards to rebuild from",
-                k + 1
+                "policy = \"none\" conflicts with threshold = {threshold}; no repair is \
+                 threshold = n = {n}, so remove one of the two"
             ),
         ),
-        (RepairPolicy::None | RepairPolicy::Eager, Some(_)) => fail(
+        (Some(RepairPolicy::Eager), Some(threshold)) if threshold != 1 => fail(
             &at("threshold"),
-            "only lazy repair takes a threshold; remove it or set policy = \"lazy\"".to_string(),
+            format!(
+                "policy = \"eager\" conflicts with threshold = {threshold}; eager repair is \
+                 threshold = 1, so remove the threshold or set policy = \"lazy\""
+            ),
+        ),
+        (Some(RepairPolicy::Lazy), Some(threshold)) if threshold < 2 || threshold == n => fail(
+            &at("threshold"),
+            format!(
+                "lazy repair needs a threshold between 2 and n - k = {rebuildable}; \
+                 threshold = 1 is eager repair and n = {n} is none"
+            ),
         ),
         _ => {}
     }
-    if repair.policy != RepairPolicy::None {
+    if repair.is_on() {
         positive_duration(&at("audit_interval"), repair.audit_interval, fail);
         positive_duration(&at("retry_backoff"), repair.retry_backoff, fail);
     }
@@ -634,7 +654,7 @@ pub fn event_estimate(scenario: &Scenario) -> f64 {
         .sum();
     let backups = scenario.workload.total_backups() as f64;
     let drills = backups * duration_s / scenario.drills.interval.as_secs_f64();
-    let audits = if scenario.repair.policy == RepairPolicy::None {
+    let audits = if !scenario.repair.is_on() {
         0.0
     } else {
         backups * duration_s / scenario.repair.audit_interval.as_secs_f64()

@@ -12,7 +12,6 @@ use shardsim_engine::Digest;
 use super::{Event, Simulation};
 use crate::ledger::NO_HOLDER;
 use crate::placement;
-use crate::scenario::RepairPolicy;
 use crate::time::SimDuration;
 use crate::workload::Layout;
 
@@ -22,7 +21,7 @@ const RETRY_BACKOFF_MAX: SimDuration = SimDuration::from_hours(24);
 impl Simulation<'_> {
     /// Schedules a new backup's first audit, if repair is on.
     pub(super) fn schedule_first_audit(&mut self, backup: u32) {
-        if self.scenario.repair.policy != RepairPolicy::None {
+        if self.scenario.repair.is_on() {
             let next = self.now.after(self.scenario.repair.audit_interval);
             self.queue.push(next, Event::Audit(backup));
         }
@@ -53,13 +52,13 @@ impl Simulation<'_> {
         self.queue.push(self.now.after(wait), Event::Audit(backup));
     }
 
-    /// Healthy shards below which a stripe is repaired.
+    /// Healthy shards below which a stripe is repaired: n less one fewer than the lost
+    /// shards that start a repair.
     fn repair_threshold(&self) -> usize {
-        let repair = &self.scenario.repair;
-        match repair.policy {
-            RepairPolicy::None => 0,
-            RepairPolicy::Eager => self.scenario.engine.n as usize,
-            RepairPolicy::Lazy => repair.threshold.unwrap_or(self.scenario.engine.n) as usize,
+        let n = self.scenario.engine.n as usize;
+        match self.scenario.repair.losses_before_repair() {
+            Some(losses) => n + 1 - losses as usize,
+            None => 0,
         }
     }
 
