@@ -56,6 +56,7 @@ mod size;
 mod streams;
 mod time;
 mod trace;
+mod units;
 mod workload;
 
 pub use error::{Problem, ReportError, ScenarioError};

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::units::{self, QuantityError};
+
 /// A size in bytes.
 ///
 /// In scenario files it is a whole number and a unit: `B`, binary `KiB`, `MiB`, `GiB`,
@@ -54,30 +56,17 @@ impl std::str::FromStr for ByteSize {
                  GiB, TiB, KB, MB, GB or TB), for example \"64MiB\""
             )
         };
-        let digits_end = text
-            .find(|c: char| !c.is_ascii_digit())
-            .ok_or_else(invalid)?;
-        let (number, unit) = text.split_at(digits_end);
-        let count: u64 = number.parse().map_err(|_| invalid())?;
-        let (_, bytes) = SIZE_UNITS
-            .iter()
-            .find(|(name, _)| *name == unit)
-            .ok_or_else(invalid)?;
-        count
-            .checked_mul(*bytes)
-            .map(ByteSize)
-            .ok_or_else(|| format!("size {text:?} does not fit in 64 bits"))
+        match units::parse(text, &SIZE_UNITS) {
+            Ok(bytes) => Ok(ByteSize(bytes)),
+            Err(QuantityError::Malformed) => Err(invalid()),
+            Err(QuantityError::Overflow) => Err(format!("size {text:?} does not fit in 64 bits")),
+        }
     }
 }
 
 impl std::fmt::Display for ByteSize {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (unit, bytes) in SIZE_UNITS {
-            if self.0 != 0 && self.0.is_multiple_of(bytes) {
-                return write!(f, "{}{unit}", self.0 / bytes);
-            }
-        }
-        f.write_str("0B")
+        f.write_str(&units::format(self.0, &SIZE_UNITS).unwrap_or_else(|| "0B".to_string()))
     }
 }
 

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::units::{self, QuantityError};
+
 /// Microseconds in one second.
 pub const MICROS_PER_SECOND: u64 = 1_000_000;
 
@@ -91,32 +93,22 @@ impl std::str::FromStr for SimDuration {
                  (ms, s, m, h, d or w), for example \"30d\", \"6h\" or \"15m\""
             )
         };
-        let digits_end = text
-            .find(|c: char| !c.is_ascii_digit())
-            .ok_or_else(invalid)?;
-        let (number, unit) = text.split_at(digits_end);
-        let count: u64 = number.parse().map_err(|_| invalid())?;
-        let (_, micros) = DURATION_UNITS
-            .iter()
-            .find(|(name, _)| *name == unit)
-            .ok_or_else(invalid)?;
-        count.checked_mul(*micros).map(SimDuration).ok_or_else(|| {
-            format!("duration {text:?} is too long; the limit is about 584,000 years")
-        })
+        match units::parse(text, &DURATION_UNITS) {
+            Ok(micros) => Ok(SimDuration(micros)),
+            Err(QuantityError::Malformed) => Err(invalid()),
+            Err(QuantityError::Overflow) => Err(format!(
+                "duration {text:?} is too long; the limit is about 584,000 years"
+            )),
+        }
     }
 }
 
 impl std::fmt::Display for SimDuration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (unit, micros) in DURATION_UNITS {
-            if self.0 != 0 && self.0.is_multiple_of(micros) {
-                return write!(f, "{}{unit}", self.0 / micros);
-            }
-        }
-        if self.0 == 0 {
-            f.write_str("0s")
-        } else {
-            write!(f, "{}us", self.0)
+        match units::format(self.0, &DURATION_UNITS) {
+            Some(text) => f.write_str(&text),
+            None if self.0 == 0 => f.write_str("0s"),
+            None => write!(f, "{}us", self.0),
         }
     }
 }
