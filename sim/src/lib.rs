@@ -40,6 +40,7 @@
 
 #![deny(missing_docs)]
 
+mod bandwidth;
 mod churn;
 pub mod cli;
 mod error;

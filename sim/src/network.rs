@@ -1,35 +1,90 @@
-//! The network of regions: a petgraph graph whose edges are the directions traffic may
-//! flow, and which partitions cut.
+//! The network of regions: a petgraph graph whose edges are links with a latency and a
+//! bandwidth, and which partitions cut.
 //!
-//! Regions are fully meshed at the start. A partition removes the edges between its
+//! A transfer between two regions follows the path of lowest total latency, and of
+//! equal ones the widest; it takes that latency plus its size over the path's
+//! bottleneck. Traffic may be relayed through other regions, so a region reaches
+//! another when any path connects them. A partition removes the links between its
 //! side and the other regions, in both directions or only outbound, and a heal puts
-//! them back. Traffic may be relayed through other regions, so a region reaches another
-//! when any path connects them.
+//! them back.
 //!
-//! Limitations: links have neither latency nor bandwidth yet, so transfers take no time.
+//! How transfers share the bandwidth of peers and paths is in the simulation's transfer
+//! module.
 
-use petgraph::algo::has_path_connecting;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
 
-/// Which regions can send traffic to which.
+use crate::bandwidth::Bandwidth;
+use crate::scenario::Scenario;
+
+/// Latency and bandwidth of one direction of a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkCost {
+    /// One-way latency in microseconds.
+    pub latency_us: u64,
+    /// Rate a transfer over the link gets.
+    pub bandwidth: Bandwidth,
+}
+
+/// Which regions can send traffic to which, how late it arrives and how fast it flows.
 pub struct Network {
-    graph: DiGraph<(), ()>,
+    graph: DiGraph<(), LinkCost>,
+    /// The links the scenario defines, per directed region pair.
+    links: Vec<Option<LinkCost>>,
     /// Cuts in force per directed region pair, so that overlapping partitions heal
     /// independently.
     cuts: Vec<u16>,
     regions: usize,
-    /// `reach[from * regions + to]`, recomputed after every cut or heal.
-    reach: Vec<bool>,
+    /// Best path per `from * regions + to`, `None` when unreachable; recomputed after
+    /// every cut or heal.
+    paths: Vec<Option<LinkCost>>,
+    local_latency_us: u64,
 }
 
 impl Network {
-    /// A full mesh of `regions` regions.
-    pub fn new(regions: usize) -> Self {
+    /// The scenario's regions and links: a full mesh unless the scenario says otherwise.
+    pub fn new(scenario: &Scenario) -> Self {
+        let names = scenario.regions();
+        let regions = names.len();
+        let settings = &scenario.network;
+        let default_cost = LinkCost {
+            latency_us: settings.latency.0,
+            bandwidth: settings.bandwidth,
+        };
+        let mut links = vec![None; regions * regions];
+        for from in 0..regions {
+            for to in 0..regions {
+                if from != to && settings.full_mesh {
+                    links[from * regions + to] = Some(default_cost);
+                }
+            }
+        }
+        for link in &settings.links {
+            let position = |name: &String| names.iter().position(|known| known == name);
+            let (Some(a), Some(b)) = (position(&link.between[0]), position(&link.between[1]))
+            else {
+                unreachable!("validation checks that links join known regions");
+            };
+            let cost = LinkCost {
+                latency_us: link
+                    .latency
+                    .map_or(default_cost.latency_us, |latency| latency.0),
+                bandwidth: link.bandwidth.unwrap_or(default_cost.bandwidth),
+            };
+            links[a * regions + b] = Some(cost);
+            links[b * regions + a] = Some(cost);
+        }
+        Self::from_links(regions, links, settings.local_latency.0)
+    }
+
+    fn from_links(regions: usize, links: Vec<Option<LinkCost>>, local_latency_us: u64) -> Self {
         let mut network = Self {
             graph: DiGraph::new(),
+            links,
             cuts: vec![0; regions * regions],
             regions,
-            reach: vec![true; regions * regions],
+            paths: vec![None; regions * regions],
+            local_latency_us,
         };
         for _ in 0..regions {
             network.graph.add_node(());
@@ -38,7 +93,7 @@ impl Network {
         network
     }
 
-    /// Regions with a direct link from `region`, in index order.
+    /// Regions with a link from `region` that no partition cuts, in index order.
     pub fn neighbours(&self, region: usize) -> Vec<usize> {
         let mut found: Vec<usize> = self
             .graph
@@ -52,7 +107,20 @@ impl Network {
 
     /// Whether traffic from region `from` arrives in region `to`.
     pub fn reaches(&self, from: usize, to: usize) -> bool {
-        self.reach[from * self.regions + to]
+        self.path(from, to).is_some()
+    }
+
+    /// Latency and bottleneck of the best path from `from` to `to`, or `None` when no
+    /// path connects them. Within one region it is the local latency, and only the
+    /// peers' own bandwidth limits the rate.
+    pub fn path(&self, from: usize, to: usize) -> Option<LinkCost> {
+        if from == to {
+            return Some(LinkCost {
+                latency_us: self.local_latency_us,
+                bandwidth: Bandwidth(u64::MAX),
+            });
+        }
+        self.paths[from * self.regions + to]
     }
 
     /// Cuts (`cut = true`) or heals the links between `side` and the other regions:
@@ -79,23 +147,59 @@ impl Network {
         self.graph.clear_edges();
         for from in 0..self.regions {
             for to in 0..self.regions {
-                if from != to && self.cuts[from * self.regions + to] == 0 {
+                let pair = from * self.regions + to;
+                if let Some(cost) = self.links[pair]
+                    && self.cuts[pair] == 0
+                {
                     self.graph
-                        .add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
+                        .add_edge(NodeIndex::new(from), NodeIndex::new(to), cost);
                 }
             }
         }
         for from in 0..self.regions {
-            for to in 0..self.regions {
-                self.reach[from * self.regions + to] = from == to
-                    || has_path_connecting(
-                        &self.graph,
-                        NodeIndex::new(from),
-                        NodeIndex::new(to),
-                        None,
-                    );
+            let best = self.best_paths_from(from);
+            self.paths[from * self.regions..(from + 1) * self.regions].copy_from_slice(&best);
+        }
+    }
+
+    /// Dijkstra's algorithm on latency from `source`, keeping for each region the widest
+    /// bottleneck among its lowest-latency paths. Regions are settled in order of
+    /// latency, then index, so ties resolve the same way every run.
+    fn best_paths_from(&self, source: usize) -> Vec<Option<LinkCost>> {
+        let mut best: Vec<Option<LinkCost>> = vec![None; self.regions];
+        let mut settled = vec![false; self.regions];
+        best[source] = Some(LinkCost {
+            latency_us: 0,
+            bandwidth: Bandwidth(u64::MAX),
+        });
+        loop {
+            let next = (0..self.regions)
+                .filter(|&region| !settled[region])
+                .filter_map(|region| best[region].map(|cost| (cost.latency_us, region)))
+                .min();
+            let Some((_, region)) = next else { break };
+            settled[region] = true;
+            let reached = best[region].expect("a settled region has a path");
+            for edge in self.graph.edges(NodeIndex::new(region)) {
+                let to = edge.target().index();
+                let candidate = LinkCost {
+                    latency_us: reached.latency_us.saturating_add(edge.weight().latency_us),
+                    bandwidth: reached.bandwidth.min(edge.weight().bandwidth),
+                };
+                let better = match best[to] {
+                    None => true,
+                    Some(known) => {
+                        (candidate.latency_us, std::cmp::Reverse(candidate.bandwidth))
+                            < (known.latency_us, std::cmp::Reverse(known.bandwidth))
+                    }
+                };
+                if better && !settled[to] {
+                    best[to] = Some(candidate);
+                }
             }
         }
+        best[source] = None;
+        best
     }
 }
 
@@ -103,9 +207,20 @@ impl Network {
 mod tests {
     use super::*;
 
+    fn mesh(regions: usize) -> Network {
+        let cost = LinkCost {
+            latency_us: 50_000,
+            bandwidth: Bandwidth::from_mbit(1000),
+        };
+        let links = (0..regions * regions)
+            .map(|pair| (pair / regions != pair % regions).then_some(cost))
+            .collect();
+        Network::from_links(regions, links, 5_000)
+    }
+
     #[test]
     fn partitions_cut_and_heal() {
-        let mut network = Network::new(3);
+        let mut network = mesh(3);
         assert!(network.reaches(0, 2));
 
         network.set_partition(&[0], false, true);
@@ -125,5 +240,59 @@ mod tests {
 
         network.set_partition(&[0, 1], true, false);
         assert!(network.reaches(0, 2));
+    }
+
+    #[test]
+    fn paths_add_latency_and_keep_the_bottleneck() {
+        // A line 0 - 1 - 2: a fast short hop, then a slow long one.
+        let mut links = vec![None; 9];
+        let fast = LinkCost {
+            latency_us: 10_000,
+            bandwidth: Bandwidth::from_mbit(1000),
+        };
+        let slow = LinkCost {
+            latency_us: 30_000,
+            bandwidth: Bandwidth::from_mbit(10),
+        };
+        for (a, b, cost) in [(0, 1, fast), (1, 2, slow)] {
+            links[a * 3 + b] = Some(cost);
+            links[b * 3 + a] = Some(cost);
+        }
+        let mut network = Network::from_links(3, links, 1_000);
+
+        let relayed = network.path(0, 2).expect("relayed through region 1");
+        assert_eq!(relayed.latency_us, 40_000);
+        assert_eq!(relayed.bandwidth, Bandwidth::from_mbit(10));
+        assert_eq!(network.path(1, 1).map(|cost| cost.latency_us), Some(1_000));
+        assert_eq!(network.neighbours(1), vec![0, 2]);
+
+        network.set_partition(&[2], false, true);
+        assert!(network.path(0, 2).is_none());
+        network.set_partition(&[2], false, false);
+        assert!(network.path(0, 2).is_some());
+    }
+
+    #[test]
+    fn equal_latency_prefers_the_wider_path() {
+        // 0 reaches 3 through 1 or 2 in the same time; the path through 2 is wider.
+        let mut links = vec![None; 16];
+        let link = |mbit| LinkCost {
+            latency_us: 10_000,
+            bandwidth: Bandwidth::from_mbit(mbit),
+        };
+        for (a, b, cost) in [
+            (0, 1, link(100)),
+            (1, 3, link(5)),
+            (0, 2, link(100)),
+            (2, 3, link(50)),
+        ] {
+            links[a * 4 + b] = Some(cost);
+            links[b * 4 + a] = Some(cost);
+        }
+        let network = Network::from_links(4, links, 1_000);
+        assert_eq!(
+            network.path(0, 3).map(|cost| cost.bandwidth),
+            Some(Bandwidth::from_mbit(50))
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use rand::RngExt;
 
+use crate::bandwidth::Bandwidth;
 use crate::churn::SessionModel;
 use crate::scenario::{Scenario, StorageClass};
 use crate::streams::{self, Stream};
@@ -20,6 +21,8 @@ struct Group {
     capacity_bytes: u64,
     sessions: Option<SessionModel>,
     class: StorageClass,
+    upload: Bandwidth,
+    download: Bandwidth,
     trace: Option<std::sync::Arc<crate::trace::Trace>>,
     /// Peers created in the group so far; names the next peer's stream.
     created: u32,
@@ -84,6 +87,8 @@ impl Population {
                 capacity_bytes: group.capacity.0,
                 sessions: group.churn.as_ref().map(SessionModel::new),
                 class: group.class,
+                upload: group.upload,
+                download: group.download,
                 trace: scenario.traces.get(index).cloned().flatten(),
                 created: 0,
             })
@@ -171,6 +176,12 @@ impl Population {
     /// The storage class of a peer's group.
     pub fn class(&self, peer: PeerId) -> StorageClass {
         self.groups[self.group[peer as usize] as usize].class
+    }
+
+    /// Upload and download bandwidth of a peer.
+    pub fn bandwidth(&self, peer: PeerId) -> (Bandwidth, Bandwidth) {
+        let group = &self.groups[self.group[peer as usize] as usize];
+        (group.upload, group.download)
     }
 
     /// Charges `bytes` more to a peer's storage.

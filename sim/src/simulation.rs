@@ -8,6 +8,7 @@ mod backups;
 mod record;
 mod repair;
 mod script;
+mod transfer;
 
 use shardsim_engine::{CodingParams, Engine};
 
@@ -70,6 +71,8 @@ pub struct Simulation<'a> {
     events: u64,
     /// Consecutive failed repair attempts of each backup, for the retry backoff.
     repair_attempts: Vec<u32>,
+    /// When each peer's and owner's bandwidth is next free.
+    transfers: transfer::Transfers,
     /// Per scripted event, the regions its cascading failure has reached, and its
     /// stream for the spreading draws.
     cascades: Vec<(Vec<bool>, Stream)>,
@@ -115,7 +118,7 @@ impl<'a> Simulation<'a> {
             population: Population::new(scenario),
             owners,
             placement_rng: streams::stream(scenario.seed, "placement"),
-            network: crate::network::Network::new(scenario.regions().len()),
+            network: crate::network::Network::new(scenario),
             owner_region: owner_regions(scenario),
             arrival_rng: (0..scenario.peers.len())
                 .map(|group| streams::stream(scenario.seed, &format!("arrivals/{group}")))
@@ -124,6 +127,10 @@ impl<'a> Simulation<'a> {
             recorder: Recorder::default(),
             events: 0,
             repair_attempts: Vec::new(),
+            transfers: transfer::Transfers::new(
+                scenario.workload.owners as usize,
+                scenario.regions().len(),
+            ),
             cascades: (0..scenario.timeline.len())
                 .map(|index| {
                     let stream = streams::stream(scenario.seed, &format!("cascade/{index}"));

@@ -142,6 +142,8 @@ mod tests {
             backups_per_owner: 1,
             first_backup: SimDuration::from_hours(1),
             interval: SimDuration::from_hours(8),
+            owner_upload: crate::bandwidth::Bandwidth::from_mbit(20),
+            owner_download: crate::bandwidth::Bandwidth::from_mbit(100),
             size_min: ByteSize(1),
             size_max: ByteSize(1),
         };

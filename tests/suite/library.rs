@@ -157,9 +157,15 @@ fn storage_class_sets_latency_and_cost() {
     let hot = run(&Scenario::parse(&steady, "hot.toml").expect("valid")).summary;
     let cold = run(&Scenario::parse(&glacier, "glacier.toml").expect("valid")).summary;
 
-    assert_eq!(hot.restore_latency_p50_s, Some(0.0));
-    assert_eq!(cold.restore_latency_p50_s, Some(12.0 * 3600.0));
-    assert_eq!(cold.restore_latency_p99_s, Some(12.0 * 3600.0));
+    // Glacier holds every shard back for 12 hours before the transfer, which takes
+    // seconds at the default bandwidths.
+    let hot_p50 = hot.restore_latency_p50_s.expect("drills passed");
+    let cold_p50 = cold.restore_latency_p50_s.expect("drills passed");
+    assert!((0.05..60.0).contains(&hot_p50), "{hot_p50}");
+    assert!(
+        (cold_p50 - 12.0 * 3600.0 - hot_p50).abs() < 1.0,
+        "{cold_p50}"
+    );
 
     // The same bytes stored for the same time cost 20 times less in glacier (0.001 per
     // GiB-month against 0.02).
@@ -183,6 +189,94 @@ fn storage_class_sets_latency_and_cost() {
         "cost {} vs {expected}",
         outcome.summary.storage_cost
     );
+}
+
+/// The median restore latency of the churn-free small scenario with the given peer
+/// upload and owner download bandwidths.
+fn restore_p50(peer_upload: &str, owner_download: &str) -> f64 {
+    let text = SMALL
+        .replace(
+            "churn = { mean_online = \"10h\", mean_offline = \"4h\" }\n",
+            &format!("upload = \"{peer_upload}\"\n"),
+        )
+        .replace(
+            "size_min",
+            &format!("owner_download = \"{owner_download}\"\nsize_min"),
+        );
+    let summary = run(&Scenario::parse(&text, "bandwidth.toml").expect("valid")).summary;
+    assert_eq!(summary.drills_failed, 0);
+    summary.restore_latency_p50_s.expect("drills passed")
+}
+
+#[test]
+fn restore_latency_grows_when_bandwidth_shrinks() {
+    // With fast holders the owner's download is the bottleneck: a tenth of the rate
+    // takes ten times as long, less the fixed path latency.
+    let fast = restore_p50("1Gbit/s", "100Mbit/s");
+    let slow = restore_p50("1Gbit/s", "10Mbit/s");
+    assert!((8.0..10.5).contains(&(slow / fast)), "{slow} s vs {fast} s");
+
+    // Restoring a backup of 2 to 24 MiB at 10 Mbit/s takes 1.7 to 20 seconds.
+    assert!((1.7..20.2).contains(&slow), "{slow}");
+
+    // With a fast owner the holders' uploads are the bottleneck.
+    let fast_holders = restore_p50("10Mbit/s", "1Gbit/s");
+    let slow_holders = restore_p50("1Mbit/s", "1Gbit/s");
+    assert!(
+        slow_holders > 5.0 * fast_holders,
+        "{slow_holders} s vs {fast_holders} s"
+    );
+}
+
+/// Median restore latency of owners in one region whose shards all sit in another,
+/// across a link with the given settings.
+fn cross_region_p50(link: &str) -> f64 {
+    let text = format!(
+        r#"
+name = "link"
+seed = 9
+duration = "2d"
+[[peers]]
+region = "home"
+count = 1
+capacity = "1B"
+[[peers]]
+region = "far"
+count = 20
+capacity = "1GiB"
+upload = "1Gbit/s"
+[workload]
+owners = 2
+owner_region = "home"
+owner_download = "1Gbit/s"
+backups_per_owner = 1
+interval = "1d"
+size_min = "8MiB"
+size_max = "8MiB"
+[engine]
+k = 2
+n = 4
+[[network.links]]
+between = ["home", "far"]
+{link}
+"#
+    );
+    let summary = run(&Scenario::parse(&text, "link.toml").expect("valid")).summary;
+    assert!(summary.drills_passed > 0);
+    summary.restore_latency_p50_s.expect("drills passed")
+}
+
+#[test]
+fn link_latency_and_bandwidth_reach_restores() {
+    // 8 MiB over a 1 Gbit/s link takes 0.07 s; at 8 Mbit/s it takes 8.4 s.
+    let wide = cross_region_p50("latency = \"10ms\"");
+    let narrow = cross_region_p50("latency = \"10ms\"\nbandwidth = \"8Mbit/s\"");
+    assert!((0.07..0.2).contains(&wide), "{wide}");
+    assert!((8.3..8.6).contains(&narrow), "{narrow}");
+
+    // Two seconds of one-way latency add two seconds.
+    let distant = cross_region_p50("latency = \"2s\"");
+    assert!((distant - wide - 1.99).abs() < 0.02, "{distant} vs {wide}");
 }
 
 #[test]

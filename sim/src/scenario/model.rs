@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::bandwidth::Bandwidth;
 use crate::size::ByteSize;
 use crate::time::SimDuration;
 use crate::trace::{Trace, TraceFormat};
@@ -40,6 +41,9 @@ pub struct Scenario {
     /// Retrieval delay and price of each storage class.
     #[serde(default)]
     pub storage_classes: StorageClasses,
+    /// Links between regions: latency and bandwidth.
+    #[serde(default)]
+    pub network: NetworkSettings,
     /// Scripted events at fixed virtual times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<ScriptedEvent>,
@@ -64,6 +68,12 @@ pub struct PeerGroup {
     /// Online and offline sessions; without it the peers never go offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub churn: Option<Churn>,
+    /// Upload bandwidth of each peer, shared by every transfer it sends.
+    #[serde(default = "default_peer_upload")]
+    pub upload: Bandwidth,
+    /// Download bandwidth of each peer, shared by every transfer it receives.
+    #[serde(default = "default_peer_download")]
+    pub download: Bandwidth,
     /// Mean rate at which new peers join this group, per day, as a Poisson process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrivals_per_day: Option<f64>,
@@ -150,6 +160,12 @@ pub struct Workload {
     pub first_backup: SimDuration,
     /// Time between two backups of one owner.
     pub interval: SimDuration,
+    /// Upload bandwidth of each owner, shared by the shards it sends.
+    #[serde(default = "default_peer_upload")]
+    pub owner_upload: Bandwidth,
+    /// Download bandwidth of each owner, shared by the shards it fetches.
+    #[serde(default = "default_peer_download")]
+    pub owner_download: Bandwidth,
     /// Smallest logical backup size.
     pub size_min: ByteSize,
     /// Largest logical backup size; sizes are uniform between the two.
@@ -161,6 +177,81 @@ impl Workload {
     pub fn total_backups(&self) -> u64 {
         u64::from(self.owners) * u64::from(self.backups_per_owner)
     }
+}
+
+fn default_peer_upload() -> Bandwidth {
+    Bandwidth::from_mbit(20)
+}
+
+fn default_peer_download() -> Bandwidth {
+    Bandwidth::from_mbit(100)
+}
+
+/// The links between regions. Every pair of regions is linked unless `full_mesh` is
+/// false, and `links` overrides the latency and bandwidth of chosen pairs. Transfers
+/// follow the lowest-latency path, and of equal ones the widest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// Whether every pair of regions is linked; when false only `links` exist.
+    #[serde(default = "default_full_mesh")]
+    pub full_mesh: bool,
+    /// One-way latency of a link between two regions, unless the link sets its own.
+    #[serde(default = "default_link_latency")]
+    pub latency: SimDuration,
+    /// Bandwidth of a link between two regions, unless the link sets its own. The
+    /// transfers between two regions share the narrowest link of their path.
+    #[serde(default = "default_link_bandwidth")]
+    pub bandwidth: Bandwidth,
+    /// One-way latency between two peers of one region.
+    #[serde(default = "default_local_latency")]
+    pub local_latency: SimDuration,
+    /// Links with their own latency or bandwidth, or, without a full mesh, the only
+    /// links. Each joins two regions in both directions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+}
+
+impl Default for NetworkSettings {
+    fn default() -> Self {
+        Self {
+            full_mesh: default_full_mesh(),
+            latency: default_link_latency(),
+            bandwidth: default_link_bandwidth(),
+            local_latency: default_local_latency(),
+            links: Vec::new(),
+        }
+    }
+}
+
+fn default_full_mesh() -> bool {
+    true
+}
+
+fn default_link_latency() -> SimDuration {
+    SimDuration(50_000)
+}
+
+fn default_link_bandwidth() -> Bandwidth {
+    Bandwidth::from_mbit(10_000)
+}
+
+fn default_local_latency() -> SimDuration {
+    SimDuration(5_000)
+}
+
+/// A link between two regions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// The two regions joined, in either order.
+    pub between: Vec<String>,
+    /// One-way latency; the network's `latency` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<SimDuration>,
+    /// Bandwidth; the network's `bandwidth` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<Bandwidth>,
 }
 
 /// Coding parameters, and how many bytes of each shard the simulator materialises.

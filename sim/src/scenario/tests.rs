@@ -501,3 +501,71 @@ fn repair_threshold_counts_lost_shards() {
     let lazy = single_problem(&format!("{VALID}\n[repair]\npolicy = \"lazy\"\n"));
     assert_eq!(lazy.key, "repair.policy");
 }
+
+#[test]
+fn network_settings_are_checked() {
+    let two_regions = VALID.replace(
+        "[workload]",
+        "[[peers]]\nregion = \"us\"\ncount = 5\ncapacity = \"1GiB\"\n\n[workload]",
+    );
+    let cases = [
+        (
+            "[network]\nbandwidth = \"0bit/s\"",
+            "network.bandwidth",
+            "zero",
+        ),
+        (
+            "[network]\nbandwidth = \"fast\"",
+            "network.bandwidth",
+            "invalid bandwidth",
+        ),
+        (
+            "[[network.links]]\nbetween = [\"eu\"]",
+            "network.links[0].between",
+            "exactly two",
+        ),
+        (
+            "[[network.links]]\nbetween = [\"eu\", \"eu\"]",
+            "network.links[0].between",
+            "two different",
+        ),
+        (
+            "[[network.links]]\nbetween = [\"eu\", \"mars\"]",
+            "network.links[0].between",
+            "belongs to no",
+        ),
+        (
+            "[[network.links]]\nbetween = [\"eu\", \"us\"]\n[[network.links]]\nbetween = [\"us\", \"eu\"]",
+            "network.links[1].between",
+            "already joins",
+        ),
+    ];
+    for (table, key, message) in cases {
+        let problem = single_problem(&format!("{two_regions}\n{table}\n"));
+        assert_eq!(problem.key, key, "{table}");
+        assert!(
+            problem.message.contains(message),
+            "{table}: {}",
+            problem.message
+        );
+    }
+    let upload = two_regions.replace(
+        "capacity = \"1GiB\"\nchurn",
+        "capacity = \"1GiB\"\nupload = \"0MB/s\"\nchurn",
+    );
+    assert_eq!(single_problem(&upload).key, "peers[0].upload");
+
+    let linked = format!(
+        "{two_regions}\n[network]\nfull_mesh = false\n[[network.links]]\nbetween = [\"us\", \"eu\"]\nlatency = \"120ms\"\nbandwidth = \"1Gbit/s\"\n"
+    );
+    let scenario = Scenario::parse(&linked, "unit.toml").expect("valid");
+    assert_eq!(
+        scenario.network.links[0].latency,
+        Some(SimDuration(120_000))
+    );
+    assert!(
+        scenario
+            .to_normalised_toml()
+            .contains("bandwidth = \"1Gbit/s\"")
+    );
+}

@@ -7,6 +7,8 @@ use super::model::{
     Churn, PeerGroup, RepairPolicy, Scenario, ScriptedAction, SessionDistribution, StorageClass,
 };
 use crate::size::ByteSize;
+
+mod network;
 use crate::time::SimDuration;
 
 /// Smallest logical shard size, 256 KiB, and largest, 20 MiB, as the modelled system
@@ -95,6 +97,7 @@ pub fn validate(scenario: &Scenario) -> Vec<Violation> {
             );
         }
     }
+    network::check_network(scenario, &mut fail);
     check_timeline(scenario, &mut fail);
     check_expectations(scenario, &mut fail);
     if found.is_empty() {

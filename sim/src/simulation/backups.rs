@@ -1,6 +1,6 @@
 //! Owners creating backups, and restore drills.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
 use super::{Event, Simulation};
 use crate::ledger::{BackupEntry, NO_HOLDER};
@@ -23,6 +23,16 @@ impl Simulation<'_> {
         assert_eq!(created.manifest.stripes.len(), layout.stripes);
 
         let holders = self.place(&layout, owner as usize);
+        let mut pieces: Vec<(u32, u64)> = holders
+            .iter()
+            .enumerate()
+            .filter(|&(_, &holder)| holder != NO_HOLDER)
+            .map(|(offset, &holder)| {
+                let stripe = offset / scenario.engine.n as usize;
+                (holder, layout.shard_bytes_of(stripe))
+            })
+            .collect();
+        self.send_from_owner(owner as usize, self.now, &mut pieces);
         let entry = BackupEntry {
             owner,
             created: self.now,
@@ -90,44 +100,12 @@ impl Simulation<'_> {
         holders
     }
 
-    /// Restores a backup through the engine from the shards on online peers, and
-    /// records whether the exact bytes came back.
+    /// Runs a backup's restore drill, records whether the exact bytes came back and
+    /// schedules the next drill.
     pub(super) fn drill(&mut self, backup: u32) {
-        let index = backup as usize;
-        let entry = &self.ledger.backups()[index];
-        let layout = Layout::new(entry.size_bytes, &self.scenario.engine);
-        let n = entry.manifest.n;
-        let fetched_bytes = Cell::new(0u64);
-        let latency_us = Cell::new(0u64);
-        let owner_region = self.owner_region[entry.owner as usize];
-
-        let mut source = |shard: usize| {
-            let id = self.ledger.shard_id(entry, shard / n, shard % n);
-            let holder = self.ledger.holder(id);
-            let holder_region = usize::from(*self.population.region.get(holder as usize)?);
-            if !self.network.reaches(holder_region, owner_region) {
-                return None;
-            }
-            let bytes = self.ledger.fetch(id, &self.population.online)?;
-            fetched_bytes.set(fetched_bytes.get() + layout.shard_bytes_of(shard / n));
-            let class = self.population.class(self.ledger.holder(id));
-            let delay = self.scenario.storage_classes.get(class).retrieval_delay.0;
-            latency_us.set(latency_us.get().max(delay));
-            Some(bytes)
-        };
-        // The engine compares the restored bytes with the manifest's BLAKE3 checksum of
-        // the original plaintext, so Ok means the exact bytes came back.
-        let passed = self
-            .engine
-            .restore(&entry.manifest, &entry.keys, &mut source)
-            .is_ok();
-
-        self.recorder.drill_download_bytes += fetched_bytes.get();
-        if passed {
-            self.recorder.restore_latencies_us.push(latency_us.get());
-        }
+        let passed = self.restore(backup).is_some();
         self.recorder.record_drill(passed);
-        let entry = self.ledger.backup_mut(index);
+        let entry = self.ledger.backup_mut(backup as usize);
         if passed {
             entry.drills_passed += 1;
         } else {
@@ -137,6 +115,48 @@ impl Simulation<'_> {
             self.now.after(self.scenario.drills.interval),
             Event::Drill(backup),
         );
+    }
+
+    /// Restores a backup through the engine from the shards on online peers that reach
+    /// its owner. Returns the restore's latency in virtual microseconds when the exact
+    /// bytes came back, and records it; the fetched shards occupy the bandwidth of
+    /// their holders and of the owner either way.
+    pub(super) fn restore(&mut self, backup: u32) -> Option<u64> {
+        let entry = &self.ledger.backups()[backup as usize];
+        let layout = Layout::new(entry.size_bytes, &self.scenario.engine);
+        let n = entry.manifest.n;
+        let owner = entry.owner as usize;
+        let owner_region = self.owner_region[owner];
+        let pieces = RefCell::new(Vec::new());
+
+        let mut source = |shard: usize| {
+            let id = self.ledger.shard_id(entry, shard / n, shard % n);
+            let holder = self.ledger.holder(id);
+            let holder_region = usize::from(*self.population.region.get(holder as usize)?);
+            if !self.network.reaches(holder_region, owner_region) {
+                return None;
+            }
+            let bytes = self.ledger.fetch(id, &self.population.online)?;
+            pieces
+                .borrow_mut()
+                .push((holder, layout.shard_bytes_of(shard / n)));
+            Some(bytes)
+        };
+        // The engine compares the restored bytes with the manifest's BLAKE3 checksum of
+        // the original plaintext, so Ok means the exact bytes came back.
+        let passed = self
+            .engine
+            .restore(&entry.manifest, &entry.keys, &mut source)
+            .is_ok();
+
+        let mut pieces = pieces.into_inner();
+        self.recorder.drill_download_bytes += pieces.iter().map(|&(_, bytes)| bytes).sum::<u64>();
+        let arrived = self.fetch_to_owner(owner, &mut pieces);
+        let latency_us = arrived.0 - self.now.0;
+        if passed {
+            self.recorder.restore_latencies_us.push(latency_us);
+        }
+        passed.then_some(latency_us)
     }
 
     /// Which regions an owner in `region` can send shards to.

@@ -94,7 +94,7 @@ impl Simulation<'_> {
         let owner_region = self.owner_region[entry.owner as usize];
 
         // Rebuilding needs k shards that are online now and match their hashes.
-        let readable = (0..n)
+        let readable: Vec<usize> = (0..n)
             .filter(|&position| {
                 let holder = holders[position];
                 holder != NO_HOLDER
@@ -106,8 +106,9 @@ impl Simulation<'_> {
                     && Digest::of(self.ledger.shard_bytes((global * n + position) as u32))
                         == hashes[position]
             })
-            .count();
-        if readable < k {
+            .take(k)
+            .collect();
+        if readable.len() < k {
             self.recorder.repair_failures += 1;
             return false;
         }
@@ -129,6 +130,15 @@ impl Simulation<'_> {
             &mut self.placement_rng,
             &mut chosen,
         );
+        let owner = entry.owner as usize;
+        let mut sources: Vec<(u32, u64)> = readable
+            .iter()
+            .map(|&position| (holders[position], bytes))
+            .collect();
+        let rebuilt = self.fetch_to_owner(owner, &mut sources);
+        let mut uploads: Vec<(u32, u64)> = chosen.iter().map(|&holder| (holder, bytes)).collect();
+        self.send_from_owner(owner, rebuilt, &mut uploads);
+
         for (&position, &holder) in lost.iter().zip(&chosen) {
             let shard = u32::try_from(global * n + position).expect("fewer than 2^32 shards");
             let previous = holders[position];
