@@ -197,6 +197,22 @@ impl Ledger {
         lost.iter().filter(|&&gone| gone).count() as u64
     }
 
+    /// Stripes with at least `losses` shards that are unplaced or whose holder is
+    /// marked in `lost`.
+    pub fn stripes_with_lost_at_least(&self, lost: &[bool], losses: usize) -> u64 {
+        let n = usize::from(self.n);
+        self.shard_holder
+            .chunks(n)
+            .filter(|holders| {
+                holders
+                    .iter()
+                    .filter(|&&h| h == NO_HOLDER || lost[h as usize])
+                    .count()
+                    >= losses
+            })
+            .count() as u64
+    }
+
     /// The peer holding shard `shard`, or [`NO_HOLDER`].
     pub fn holder(&self, shard: u32) -> PeerId {
         self.shard_holder[shard as usize]

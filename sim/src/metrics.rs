@@ -4,7 +4,7 @@
 use crate::scenario::Scenario;
 
 /// One sample of the world, taken every `report.sample_interval`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimelineRow {
     /// Virtual time of the sample, in seconds.
     pub time_s: u64,
@@ -24,6 +24,19 @@ pub struct TimelineRow {
     pub drills_passed: u64,
     /// Drills that failed since the previous sample.
     pub drills_failed: u64,
+    /// Stripes with at least the repair threshold's number of shards lost: unplaced, or
+    /// on a peer that left or has been offline for the loss timeout.
+    pub stripes_below_threshold: u64,
+    /// Repairs since the previous sample.
+    pub repairs: u64,
+    /// Logical bytes moved by repairs since the previous sample.
+    pub repair_bytes: u64,
+    /// Restores that brought the exact bytes back since the previous sample.
+    pub restores: u64,
+    /// Median latency of those restores, in virtual seconds.
+    pub restore_latency_p50_s: Option<f64>,
+    /// 99th percentile latency of those restores, in virtual seconds.
+    pub restore_latency_p99_s: Option<f64>,
 }
 
 impl TimelineRow {
@@ -129,11 +142,13 @@ pub struct Summary {
     pub egress_bytes: u64,
     /// Price of the storage used over the run, from each class's price per GiB-month.
     pub storage_cost: f64,
-    /// Median latency of the drills that passed, in seconds. It counts the longest
-    /// retrieval delay among the holders read; transfer time is not modelled yet.
+    /// Median latency of the restores that passed, in seconds: retrieval delay,
+    /// transfer through the queues of holders, paths and owner, and path latency.
     pub restore_latency_p50_s: Option<f64>,
     /// 99th percentile of the same latency, in seconds.
     pub restore_latency_p99_s: Option<f64>,
+    /// Most stripes below the repair threshold at any sample.
+    pub stripes_below_threshold_max: u64,
 }
 
 impl Summary {

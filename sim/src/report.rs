@@ -1,5 +1,5 @@
-//! Writing a run's report folder: the normalised scenario, three CSV files and the
-//! recovery plot as PNG and SVG.
+//! Writing a run's report folder: the normalised scenario, four CSV files and four
+//! plots, each as PNG and SVG.
 //!
 //! The files are written into a hidden temporary folder beside the destination and
 //! renamed into place only when all of them are complete, so an interrupted run never
@@ -27,11 +27,8 @@ pub const TIMELINE_FILE: &str = "timeline.csv";
 pub const BACKUPS_FILE: &str = "backups.csv";
 /// Name of the online peers per region over time.
 pub const REGIONS_FILE: &str = "regions.csv";
-/// Stem of the recovery plot, written as `.png` and `.svg`.
-pub const RECOVERY_PLOT: &str = "recovery";
-
 /// Every file a report holds; a folder with anything else is never replaced.
-pub const REPORT_FILES: [&str; 7] = [
+pub const REPORT_FILES: [&str; 13] = [
     SCENARIO_FILE,
     SUMMARY_FILE,
     TIMELINE_FILE,
@@ -39,6 +36,12 @@ pub const REPORT_FILES: [&str; 7] = [
     BACKUPS_FILE,
     "recovery.png",
     "recovery.svg",
+    "durability.png",
+    "durability.svg",
+    "repair-traffic.png",
+    "repair-traffic.svg",
+    "restore-latency.png",
+    "restore-latency.svg",
 ];
 
 /// Where a report was written.
@@ -76,10 +79,12 @@ pub fn write_report(outcome: &RunOutcome, dir: &Path) -> Result<ReportFiles, Rep
     tables::write_backups(&staging.path().join(BACKUPS_FILE), &outcome.backups)?;
     names.extend([SUMMARY_FILE, TIMELINE_FILE, REGIONS_FILE, BACKUPS_FILE].map(String::from));
 
-    for extension in ["png", "svg"] {
-        let name = format!("{RECOVERY_PLOT}.{extension}");
-        plot::draw_recovery(&staging.path().join(&name), outcome)?;
-        names.push(name);
+    for stem in plot::PLOTS {
+        for extension in ["png", "svg"] {
+            let name = format!("{stem}.{extension}");
+            plot::draw(&staging.path().join(&name), stem, outcome)?;
+            names.push(name);
+        }
     }
 
     staging.commit(dir)?;

@@ -205,8 +205,9 @@ impl<'a> Simulation<'a> {
                 self.schedule_arrival(group);
             }
             Event::Sample => {
+                let below = self.stripes_below_threshold();
                 self.recorder
-                    .sample(self.now, &self.population, &self.ledger);
+                    .sample(self.now, &self.population, &self.ledger, below);
                 // The last sample falls at the end even when the interval does not
                 // divide the duration, so the timeline's drill counts add up.
                 if self.now < self.end {

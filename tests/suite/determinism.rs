@@ -5,16 +5,6 @@ use std::path::Path;
 
 use crate::{SMALL, shardsim, stderr, write};
 
-const COMPARED: [&str; 7] = [
-    "scenario.toml",
-    "summary.csv",
-    "timeline.csv",
-    "regions.csv",
-    "backups.csv",
-    "recovery.png",
-    "recovery.svg",
-];
-
 fn run(dir: &Path, out: &str, seed: &str) {
     let output = shardsim(dir, &["run", "small.toml", "--out", out, "--seed", seed]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -27,7 +17,7 @@ fn same_seed_gives_identical_files() {
     run(dir.path(), "first", "99");
     run(dir.path(), "second", "99");
 
-    for name in COMPARED {
+    for name in shardsim_sim::REPORT_FILES {
         let first = fs::read(dir.path().join("first").join(name)).expect(name);
         let second = fs::read(dir.path().join("second").join(name)).expect(name);
         assert!(

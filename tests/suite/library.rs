@@ -69,6 +69,10 @@ fn drills_pass_without_churn() {
 
 /// A year of churn with permanent departures and arrivals, with repair on or off.
 fn year_of_departures(repair: &str) -> shardsim_sim::Summary {
+    year_of_departures_outcome(repair).summary
+}
+
+fn year_of_departures_outcome(repair: &str) -> shardsim_sim::RunOutcome {
     let text = format!(
         r#"
 name = "year"
@@ -95,7 +99,60 @@ interval = "7d"
 "#
     );
     let scenario = Scenario::parse(&text, "year.toml").expect("valid");
-    run(&scenario).summary
+    run(&scenario)
+}
+
+#[test]
+fn timeline_tracks_repairs_and_stripes_below_threshold() {
+    let without = year_of_departures_outcome("");
+    let with = year_of_departures_outcome("[repair]\npolicy = \"eager\"\nloss_timeout = \"2d\"");
+
+    // The intervals add up to the run's totals.
+    for outcome in [&without, &with] {
+        let timeline = &outcome.timeline;
+        let summary = &outcome.summary;
+        assert_eq!(
+            timeline.iter().map(|row| row.repairs).sum::<u64>(),
+            summary.repairs
+        );
+        assert_eq!(
+            timeline.iter().map(|row| row.repair_bytes).sum::<u64>(),
+            summary.repair_bytes
+        );
+        assert_eq!(
+            timeline.iter().map(|row| row.restores).sum::<u64>(),
+            summary.drills_passed
+        );
+        let measured: Vec<(f64, f64)> = timeline
+            .iter()
+            .filter_map(|row| Some((row.restore_latency_p50_s?, row.restore_latency_p99_s?)))
+            .collect();
+        assert!(!measured.is_empty());
+        assert!(measured.iter().all(|(p50, p99)| p50 <= p99));
+    }
+
+    // Without repair the threshold is n, so only stripes that lost all their shards
+    // count, and departures make more of them over the year; repair keeps the stripes
+    // below its threshold of one lost shard few.
+    let at_end = |outcome: &shardsim_sim::RunOutcome| {
+        outcome
+            .timeline
+            .last()
+            .expect("samples")
+            .stripes_below_threshold
+    };
+    assert!(at_end(&without) > 0);
+    let stripes = with.summary.stripes;
+    assert!(
+        with.summary.stripes_below_threshold_max * 4 < stripes,
+        "{} of {stripes}",
+        with.summary.stripes_below_threshold_max
+    );
+    assert!(
+        with.timeline
+            .iter()
+            .any(|row| row.stripes_below_threshold > 0)
+    );
 }
 
 #[test]

@@ -4,16 +4,6 @@ use std::fs;
 
 use crate::{SMALL, shardsim, stderr, stdout, write};
 
-const REPORT_FILES: [&str; 7] = [
-    "scenario.toml",
-    "summary.csv",
-    "timeline.csv",
-    "regions.csv",
-    "backups.csv",
-    "recovery.png",
-    "recovery.svg",
-];
-
 #[test]
 fn writes_every_report_file() {
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -22,7 +12,7 @@ fn writes_every_report_file() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 
     let report = dir.path().join("reports/small");
-    for name in REPORT_FILES {
+    for name in shardsim_sim::REPORT_FILES {
         let size = fs::metadata(report.join(name)).map(|meta| meta.len());
         assert!(size.is_ok_and(|size| size > 0), "{name} missing or empty");
     }
@@ -33,10 +23,18 @@ fn writes_every_report_file() {
     // The terminal shows wall time; the report files never do.
     let summary = fs::read_to_string(report.join("summary.csv")).expect("summary");
     assert!(!summary.contains("wall"), "{summary}");
-    let png = fs::read(report.join("recovery.png")).expect("png");
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    let svg = fs::read_to_string(report.join("recovery.svg")).expect("svg");
-    assert!(svg.contains("virtual time (days)"));
+    for (stem, caption) in [
+        ("recovery", "Recovery over time"),
+        ("durability", "Durability"),
+        ("repair-traffic", "Repair traffic"),
+        ("restore-latency", "Restore latency"),
+    ] {
+        let png = fs::read(report.join(format!("{stem}.png"))).expect("png");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        let svg = fs::read_to_string(report.join(format!("{stem}.svg"))).expect("svg");
+        assert!(svg.contains("virtual time (days)"), "{stem}");
+        assert!(svg.contains(caption), "{stem}");
+    }
 }
 
 #[test]

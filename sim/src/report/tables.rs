@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::error::ReportError;
 use crate::metrics::{BackupRow, RunOutcome, TimelineRow};
 
-const SUMMARY_COLUMNS: [&str; 34] = [
+const SUMMARY_COLUMNS: [&str; 35] = [
     "scenario",
     "scenario_hash",
     "shardsim_version",
@@ -33,6 +33,7 @@ const SUMMARY_COLUMNS: [&str; 34] = [
     "storage_cost",
     "restore_latency_p50_s",
     "restore_latency_p99_s",
+    "stripes_below_threshold_max",
     "drills_passed",
     "drills_failed",
     "drill_success_rate",
@@ -42,7 +43,7 @@ const SUMMARY_COLUMNS: [&str; 34] = [
     "expectations_failed",
 ];
 
-const TIMELINE_COLUMNS: [&str; 11] = [
+const TIMELINE_COLUMNS: [&str; 17] = [
     "time_s",
     "peers_present",
     "online_peers",
@@ -54,6 +55,12 @@ const TIMELINE_COLUMNS: [&str; 11] = [
     "stripes_restorable_fraction",
     "drills_passed",
     "drills_failed",
+    "stripes_below_threshold",
+    "repairs",
+    "repair_bytes",
+    "restores",
+    "restore_latency_p50_s",
+    "restore_latency_p99_s",
 ];
 
 const BACKUP_COLUMNS: [&str; 11] = [
@@ -106,6 +113,7 @@ pub(super) fn write_summary(path: &Path, outcome: &RunOutcome) -> Result<(), Rep
         format!("{:.6}", s.storage_cost),
         decimal(s.restore_latency_p50_s),
         decimal(s.restore_latency_p99_s),
+        s.stripes_below_threshold_max.to_string(),
         s.drills_passed.to_string(),
         s.drills_failed.to_string(),
         decimal(s.drill_success_rate()),
@@ -132,6 +140,12 @@ pub(super) fn write_timeline(path: &Path, timeline: &[TimelineRow]) -> Result<()
             decimal(row.stripes_restorable_fraction()),
             row.drills_passed.to_string(),
             row.drills_failed.to_string(),
+            row.stripes_below_threshold.to_string(),
+            row.repairs.to_string(),
+            row.repair_bytes.to_string(),
+            row.restores.to_string(),
+            decimal(row.restore_latency_p50_s),
+            decimal(row.restore_latency_p99_s),
         ]
     });
     write_csv(path, &TIMELINE_COLUMNS, rows)

@@ -29,6 +29,11 @@ pub(super) struct Recorder {
     interval_failed: u64,
     timeline: Vec<TimelineRow>,
     regions: Vec<Vec<u64>>,
+    /// Repairs and repair bytes at the previous sample, and the number of restore
+    /// latencies recorded by then.
+    previous_repairs: u64,
+    previous_repair_bytes: u64,
+    previous_restores: usize,
 }
 
 /// What the recorder reads from the world when the run ends.
@@ -50,8 +55,14 @@ impl Recorder {
         }
     }
 
-    /// Appends a timeline row and starts a new drill interval.
-    pub fn sample(&mut self, now: SimTime, population: &Population, ledger: &Ledger) {
+    /// Appends a timeline row and starts a new interval.
+    pub fn sample(
+        &mut self,
+        now: SimTime,
+        population: &Population,
+        ledger: &Ledger,
+        stripes_below_threshold: u64,
+    ) {
         // Storage is constant between samples up to placements and repairs inside the
         // interval, which this integration attributes to the interval's end.
         let elapsed_s =
@@ -61,6 +72,7 @@ impl Recorder {
         }
         self.last_sample_us = now.0;
 
+        let latencies = &self.restore_latencies_us[self.previous_restores..];
         self.timeline.push(TimelineRow {
             time_s: now.as_secs(),
             peers_present: population.len() as u64 - self.peers_departed,
@@ -71,7 +83,16 @@ impl Recorder {
             stripes_restorable: ledger.restorable_stripes(),
             drills_passed: self.interval_passed,
             drills_failed: self.interval_failed,
+            stripes_below_threshold,
+            repairs: self.repairs - self.previous_repairs,
+            repair_bytes: self.repair_bytes - self.previous_repair_bytes,
+            restores: latencies.len() as u64,
+            restore_latency_p50_s: percentile_s(latencies, 50),
+            restore_latency_p99_s: percentile_s(latencies, 99),
         });
+        self.previous_repairs = self.repairs;
+        self.previous_repair_bytes = self.repair_bytes;
+        self.previous_restores = self.restore_latencies_us.len();
         self.regions.push(population.online_by_region.clone());
         self.interval_passed = 0;
         self.interval_failed = 0;
@@ -128,6 +149,12 @@ impl Recorder {
             storage_cost: storage_cost(&self.byte_seconds, scenario),
             restore_latency_p50_s: percentile_s(&self.restore_latencies_us, 50),
             restore_latency_p99_s: percentile_s(&self.restore_latencies_us, 99),
+            stripes_below_threshold_max: self
+                .timeline
+                .iter()
+                .map(|row| row.stripes_below_threshold)
+                .max()
+                .unwrap_or(0),
         };
         let expectations = metrics::check_expectations(scenario, &summary);
 

@@ -62,6 +62,23 @@ impl Simulation<'_> {
         }
     }
 
+    /// Stripes with at least the repair threshold's number of lost shards: those an
+    /// audit now would repair. With repair off the threshold is n.
+    pub(super) fn stripes_below_threshold(&self) -> u64 {
+        let losses = self
+            .scenario
+            .repair
+            .threshold
+            .unwrap_or(self.scenario.engine.n);
+        let lost: Vec<bool> = (0..self.population.len())
+            .map(|peer| self.is_lost(peer as u32))
+            .collect();
+        self.ledger
+            .stripes_with_lost_at_least(&lost, losses as usize)
+    }
+
+    /// Whether a shard on `holder` counts as lost: its holder left for good or has been
+    /// offline for at least the loss timeout, or it has no holder.
     fn is_lost(&self, holder: u32) -> bool {
         if holder == NO_HOLDER {
             return true;
