@@ -149,6 +149,17 @@ pub struct Summary {
     pub restore_latency_p99_s: Option<f64>,
     /// Most stripes below the repair threshold at any sample.
     pub stripes_below_threshold_max: u64,
+    /// Restores of scripted restore bursts that brought the exact bytes back.
+    pub burst_restores_passed: u64,
+    /// Restores of scripted restore bursts that failed.
+    pub burst_restores_failed: u64,
+    /// Median latency of the burst restores that passed, in seconds.
+    pub burst_latency_p50_s: Option<f64>,
+    /// 99th percentile latency of the burst restores that passed, in seconds.
+    pub burst_latency_p99_s: Option<f64>,
+    /// Peers taken down by cascading failures: every online peer of a region a
+    /// cascade reached, and every peer an overload failed.
+    pub cascade_failures: u64,
 }
 
 impl Summary {

@@ -51,6 +51,8 @@ pub struct Population {
     pub session_online: Vec<bool>,
     /// Outages in force per region.
     pub region_outages: Vec<u16>,
+    /// Failures in force per peer, from overload cascades.
+    pub failures: Vec<u16>,
     /// Online peers per region.
     pub online_by_region: Vec<u64>,
     /// Whether each peer has left for good.
@@ -108,6 +110,7 @@ impl Population {
             online: Vec::with_capacity(total),
             session_online: Vec::with_capacity(total),
             region_outages: vec![0; region_count],
+            failures: Vec::with_capacity(total),
             online_by_region: vec![0; region_count],
             departed: Vec::with_capacity(total),
             offline_since: Vec::with_capacity(total),
@@ -151,6 +154,7 @@ impl Population {
         self.online.push(false);
         self.session_online.push(starts_online);
         self.departed.push(false);
+        self.failures.push(0);
         self.offline_since.push(0);
         self.online_position.push(NOT_LISTED);
         if self.should_be_online(id) {
@@ -219,6 +223,7 @@ impl Population {
         self.session_online[index]
             && !self.departed[index]
             && self.region_outages[usize::from(self.region[index])] == 0
+            && self.failures[index] == 0
     }
 
     /// Marks a peer online or offline and keeps the online list in step.

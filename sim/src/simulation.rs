@@ -5,6 +5,7 @@
 //! the scenario's duration stay in the queue unprocessed.
 
 mod backups;
+mod overload;
 mod record;
 mod repair;
 mod script;
@@ -48,6 +49,11 @@ enum Event {
     CascadeHop(u32, u16),
     /// A region downed by a cascading failure recovers.
     RegionRecovers(u16),
+    /// The next round of the overload cascade of scripted event `.0` fails the peers
+    /// the last round overloaded.
+    OverloadRound(u32),
+    /// A peer downed by an overload cascade recovers.
+    PeerRecovers(PeerId),
     /// The timeline takes a sample.
     Sample,
 }
@@ -71,6 +77,8 @@ pub struct Simulation<'a> {
     events: u64,
     /// Consecutive failed repair attempts of each backup, for the retry backoff.
     repair_attempts: Vec<u32>,
+    /// Per scripted event, the state of its overload cascade.
+    overloads: Vec<overload::Overload>,
     /// When each peer's and owner's bandwidth is next free.
     transfers: transfer::Transfers,
     /// Per scripted event, the regions its cascading failure has reached, and its
@@ -127,6 +135,9 @@ impl<'a> Simulation<'a> {
             recorder: Recorder::default(),
             events: 0,
             repair_attempts: Vec::new(),
+            overloads: (0..scenario.timeline.len())
+                .map(|_| overload::Overload::default())
+                .collect(),
             transfers: transfer::Transfers::new(
                 scenario.workload.owners as usize,
                 scenario.regions().len(),
@@ -192,6 +203,8 @@ impl<'a> Simulation<'a> {
             Event::OutageEnd(index) => self.end_outage(index as usize),
             Event::PartitionEnd(index) => self.set_partition(index as usize, false),
             Event::CascadeHop(index, region) => self.cascade(index as usize, usize::from(region)),
+            Event::OverloadRound(index) => self.overload_round(index as usize),
+            Event::PeerRecovers(peer) => self.peer_recovers(peer),
             Event::RegionRecovers(region) => {
                 self.population.region_outages[usize::from(region)] -= 1;
                 self.refresh_region(Some(usize::from(region)));

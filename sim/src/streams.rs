@@ -28,6 +28,20 @@ pub fn open_unit<R: rand::Rng + ?Sized>(rng: &mut R) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
 }
 
+/// Keeps a share `fraction` of `items`, rounded to the nearest count, drawn without
+/// replacement by a partial Fisher-Yates shuffle, and returns them sorted.
+pub fn choose_share<T: Ord>(mut items: Vec<T>, fraction: f64, rng: &mut Stream) -> Vec<T> {
+    let count = ((items.len() as f64) * fraction).round() as usize;
+    let count = count.min(items.len());
+    for slot in 0..count {
+        let pick = slot + rand::RngExt::random_range(rng, 0..items.len() - slot);
+        items.swap(slot, pick);
+    }
+    items.truncate(count);
+    items.sort_unstable();
+    items
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,6 +53,16 @@ mod tests {
         assert_eq!(stream(7, "peer/0/1").next_u64(), first);
         assert_ne!(stream(7, "peer/0/2").next_u64(), first);
         assert_ne!(stream(8, "peer/0/1").next_u64(), first);
+    }
+
+    #[test]
+    fn choose_share_draws_distinct_items() {
+        let mut rng = stream(3, "test");
+        let chosen = choose_share((0..100).collect(), 0.25, &mut rng);
+        assert_eq!(chosen.len(), 25);
+        assert!(chosen.windows(2).all(|pair| pair[0] < pair[1]));
+        assert_ne!(chosen, (0..25).collect::<Vec<_>>());
+        assert_eq!(choose_share(vec![1, 2], 1.0, &mut rng), vec![1, 2]);
     }
 
     #[test]

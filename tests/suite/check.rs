@@ -76,6 +76,38 @@ fn every_library_scenario_is_valid() {
 }
 
 #[test]
+fn every_library_scenario_runs() {
+    let out = tempfile::tempdir().expect("temporary folder");
+    let scenarios = repository().join("scenarios");
+    let mut paths: Vec<_> = std::fs::read_dir(&scenarios)
+        .expect("scenarios/ exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "toml")
+        })
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path
+            .file_stem()
+            .expect("file name")
+            .to_string_lossy()
+            .to_string();
+        let report = out.path().join(&name);
+        let args = [
+            "run",
+            path.to_str().expect("UTF-8 path"),
+            "--out",
+            report.to_str().expect("UTF-8 path"),
+        ];
+        let output = shardsim(&repository(), &args);
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
+        assert!(report.join("summary.csv").is_file(), "{name}");
+    }
+}
+
+#[test]
 fn invalid_files_are_located() {
     let dir = tempfile::tempdir().expect("temporary folder");
     for (from, to, expected) in BAD_FILES {

@@ -454,3 +454,82 @@ fn cascade_spreads_beyond_its_origin() {
         "with probability 0 it stays put"
     );
 }
+
+/// Peers taken down when a third of a full region fails, with every peer offering
+/// `capacity`.
+fn overload_failures(capacity: &str) -> u64 {
+    let text = format!(
+        r#"
+name = "overload"
+seed = 13
+duration = "3d"
+[[peers]]
+region = "grid"
+count = 60
+capacity = "{capacity}"
+[workload]
+owners = 10
+owner_region = "grid"
+backups_per_owner = 4
+interval = "6h"
+size_min = "16MiB"
+size_max = "16MiB"
+[engine]
+k = 2
+n = 4
+[[timeline]]
+at = "2d"
+action = "overload_failure"
+region = "grid"
+fraction = 0.3
+duration = "12h"
+delay = "10m"
+"#
+    );
+    run(&Scenario::parse(&text, "overload.toml").expect("valid"))
+        .summary
+        .cascade_failures
+}
+
+#[test]
+fn overload_spreads_a_failure_past_its_origin() {
+    // 40 backups of 16 MiB stored twice over: 1280 MiB on 60 peers, 21 MiB each on
+    // average. The 18 peers that fail first hand about 9 MiB to each of the other 42.
+    let roomy = overload_failures("1GiB");
+    assert_eq!(roomy, 18, "with room to spare only the origin fails");
+    let tight = overload_failures("28MiB");
+    assert!(tight > 18, "{tight} peers failed");
+}
+
+/// Burst restores' 99th percentile latency when a share of the owners restore at once
+/// from peers with slow uploads.
+fn burst_p99(fraction: f64) -> f64 {
+    let text = SMALL
+        .replace(
+            "churn = { mean_online = \"10h\", mean_offline = \"4h\" }\n",
+            "upload = \"2Mbit/s\"\n",
+        )
+        .replace("owners = 6", "owners = 40")
+        .replace("count = 60", "count = 12");
+    let text = format!(
+        "{text}\n[[timeline]]\nat = \"2d\"\naction = \"restore_burst\"\nfraction = {fraction}\n"
+    );
+    let summary = run(&Scenario::parse(&text, "burst.toml").expect("valid")).summary;
+    assert_eq!(summary.burst_restores_failed, 0);
+    assert_eq!(
+        summary.burst_restores_passed,
+        (40.0 * fraction).round() as u64
+    );
+    summary.burst_latency_p99_s.expect("burst restores passed")
+}
+
+#[test]
+fn restore_bursts_compete_for_peers() {
+    // 24 peers serve every shard; a burst of all 40 owners queues on their uploads.
+    let few = burst_p99(0.1);
+    let all = burst_p99(1.0);
+    assert!(
+        all > 2.0 * few,
+        "{all} s for all owners vs {few} s for a tenth"
+    );
+}

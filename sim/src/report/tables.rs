@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::error::ReportError;
 use crate::metrics::{BackupRow, RunOutcome, TimelineRow};
 
-const SUMMARY_COLUMNS: [&str; 35] = [
+const SUMMARY_COLUMNS: [&str; 40] = [
     "scenario",
     "scenario_hash",
     "shardsim_version",
@@ -34,6 +34,11 @@ const SUMMARY_COLUMNS: [&str; 35] = [
     "restore_latency_p50_s",
     "restore_latency_p99_s",
     "stripes_below_threshold_max",
+    "burst_restores_passed",
+    "burst_restores_failed",
+    "burst_latency_p50_s",
+    "burst_latency_p99_s",
+    "cascade_failures",
     "drills_passed",
     "drills_failed",
     "drill_success_rate",
@@ -114,6 +119,11 @@ pub(super) fn write_summary(path: &Path, outcome: &RunOutcome) -> Result<(), Rep
         decimal(s.restore_latency_p50_s),
         decimal(s.restore_latency_p99_s),
         s.stripes_below_threshold_max.to_string(),
+        s.burst_restores_passed.to_string(),
+        s.burst_restores_failed.to_string(),
+        decimal(s.burst_latency_p50_s),
+        decimal(s.burst_latency_p99_s),
+        s.cascade_failures.to_string(),
         s.drills_passed.to_string(),
         s.drills_failed.to_string(),
         decimal(s.drill_success_rate()),

@@ -442,6 +442,14 @@ pub enum ScriptedAction {
     /// `region` fails for `duration`; each region linked to a failed one then fails too
     /// with `probability`, `delay` later, each region at most once.
     CascadingFailure,
+    /// A `fraction` of the online peers of `region` fail for `duration`. The peers left
+    /// online in the region take over their stored load in equal shares, or, when none
+    /// are left, those of the linked regions do; any peer whose load then exceeds its
+    /// capacity fails too, `delay` later, until no peer is overloaded.
+    OverloadFailure,
+    /// A `fraction` of the owners, of `region` or of all regions, restore their latest
+    /// backup at once, so their transfers compete for the same peers.
+    RestoreBurst,
 }
 
 /// One scripted event of the timeline.

@@ -428,6 +428,21 @@ fn timeline_events_are_checked() {
             "timeline[0].regions",
             "belongs to no",
         ),
+        (
+            "at = \"1d\"\naction = \"overload_failure\"\nregion = \"eu\"\nfraction = 0.2\nduration = \"1h\"",
+            "timeline[0]",
+            "needs delay",
+        ),
+        (
+            "at = \"1d\"\naction = \"restore_burst\"\nfraction = 0",
+            "timeline[0].fraction",
+            "above 0",
+        ),
+        (
+            "at = \"1d\"\naction = \"restore_burst\"\nfraction = 1.0\nduration = \"1h\"",
+            "timeline[0].duration",
+            "takes no duration",
+        ),
     ];
     for (event, key, message) in cases {
         let source = format!("{VALID}\n[[timeline]]\n{event}\n");

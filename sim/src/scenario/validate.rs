@@ -464,6 +464,11 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
                 &["region", "duration", "probability", "delay"],
                 &["region", "duration", "probability", "delay"],
             ),
+            ScriptedAction::OverloadFailure => (
+                &["region", "fraction", "duration", "delay"],
+                &["region", "fraction", "duration", "delay"],
+            ),
+            ScriptedAction::RestoreBurst => (&["fraction"], &["fraction", "region"]),
         };
         let given = [
             ("region", event.region.is_some()),

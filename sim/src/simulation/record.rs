@@ -18,8 +18,13 @@ pub(super) struct Recorder {
     pub repair_failures: u64,
     pub repair_bytes: u64,
     pub repair_read_bytes: u64,
-    /// Latency of each drill that passed, in virtual microseconds.
+    /// Latency of each restore that passed, drill or burst, in virtual microseconds.
     pub restore_latencies_us: Vec<u64>,
+    /// Latency of each burst restore that passed, in virtual microseconds.
+    pub burst_latencies_us: Vec<u64>,
+    pub burst_restores_failed: u64,
+    /// Peers taken down by cascading failures of either kind.
+    pub cascade_failures: u64,
     /// Stored logical byte-seconds per storage class, integrated at each sample.
     byte_seconds: [f64; 4],
     last_sample_us: u64,
@@ -149,6 +154,11 @@ impl Recorder {
             storage_cost: storage_cost(&self.byte_seconds, scenario),
             restore_latency_p50_s: percentile_s(&self.restore_latencies_us, 50),
             restore_latency_p99_s: percentile_s(&self.restore_latencies_us, 99),
+            burst_restores_passed: self.burst_latencies_us.len() as u64,
+            burst_restores_failed: self.burst_restores_failed,
+            burst_latency_p50_s: percentile_s(&self.burst_latencies_us, 50),
+            burst_latency_p99_s: percentile_s(&self.burst_latencies_us, 99),
+            cascade_failures: self.cascade_failures,
             stripes_below_threshold_max: self
                 .timeline
                 .iter()

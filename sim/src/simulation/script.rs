@@ -24,6 +24,20 @@ impl Simulation<'_> {
                 let origin = self.region_index(event.region.as_deref());
                 self.cascade(index, origin.expect("validation requires a region"));
             }
+            ScriptedAction::OverloadFailure => {
+                let region = self.region_index(event.region.as_deref());
+                let fraction = event.fraction.expect("validation requires a fraction");
+                self.start_overload(
+                    index,
+                    region.expect("validation requires a region"),
+                    fraction,
+                );
+            }
+            ScriptedAction::RestoreBurst => {
+                let fraction = event.fraction.expect("validation requires a fraction");
+                let region = self.region_index(event.region.as_deref());
+                self.restore_burst(index, region, fraction);
+            }
             ScriptedAction::MassDeparture => {
                 let fraction = event.fraction.expect("validation requires a fraction");
                 let region = self.region_index(event.region.as_deref());
@@ -92,6 +106,7 @@ impl Simulation<'_> {
         let probability = event
             .probability
             .expect("validation requires a probability");
+        self.recorder.cascade_failures += self.population.online_by_region[region];
         self.population.region_outages[region] += 1;
         self.refresh_region(Some(region));
         let code = u16::try_from(region).expect("validation allows at most 65,535 regions");
@@ -120,25 +135,42 @@ impl Simulation<'_> {
         }
     }
 
+    /// Makes a share of the owners of `region`, or of all, restore their latest backup
+    /// now; which ones is drawn from the stream `timeline/{index}`. Owners without a
+    /// backup yet take no part.
+    fn restore_burst(&mut self, index: usize, region: Option<usize>, fraction: f64) {
+        let mut latest: Vec<Option<u32>> = vec![None; self.owners.len()];
+        for (backup, entry) in self.ledger.backups().iter().enumerate() {
+            latest[entry.owner as usize] =
+                Some(u32::try_from(backup).expect("fewer than 2^32 backups"));
+        }
+        let taking_part: Vec<u32> = (0..self.owners.len())
+            .filter(|&owner| region.is_none_or(|r| self.owner_region[owner] == r))
+            .filter_map(|owner| latest[owner])
+            .collect();
+        let mut rng = streams::stream(self.scenario.seed, &format!("timeline/{index}"));
+        let taking_part = streams::choose_share(taking_part, fraction, &mut rng);
+
+        for backup in taking_part {
+            match self.restore(backup) {
+                Some(latency_us) => self.recorder.burst_latencies_us.push(latency_us),
+                None => self.recorder.burst_restores_failed += 1,
+            }
+        }
+    }
+
     /// Makes a share of the present peers of `region`, or of all, leave for good; which
     /// ones is drawn from the stream `timeline/{index}`.
     fn depart_fraction(&mut self, index: usize, region: Option<usize>, fraction: f64) {
-        let mut present: Vec<PeerId> = (0..self.population.len())
+        let present: Vec<PeerId> = (0..self.population.len())
             .filter(|&peer| {
                 !self.population.departed[peer]
                     && region.is_none_or(|r| usize::from(self.population.region[peer]) == r)
             })
             .map(|peer| PeerId::try_from(peer).expect("fewer than 2^32 peers"))
             .collect();
-        let leaving = ((present.len() as f64) * fraction).round() as usize;
         let mut rng = streams::stream(self.scenario.seed, &format!("timeline/{index}"));
-
-        // A partial Fisher-Yates shuffle picks `leaving` distinct peers.
-        for slot in 0..leaving {
-            let pick = slot + rand::RngExt::random_range(&mut rng, 0..present.len() - slot);
-            present.swap(slot, pick);
-        }
-        for &peer in &present[..leaving] {
+        for peer in streams::choose_share(present, fraction, &mut rng) {
             self.depart(peer);
         }
     }
