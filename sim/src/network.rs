@@ -1,5 +1,10 @@
-//! The network of regions: a petgraph graph whose edges are links with a latency and a
-//! bandwidth, and which partitions cut.
+//! The network of regions and zones: a petgraph graph whose edges are links with a
+//! latency and a bandwidth, and which partitions cut.
+//!
+//! Each region is a node, and each zone a node joined to its region's by a link of
+//! half the local latency and no bandwidth limit, so two peers of one region are the
+//! local latency apart whether or not they share a zone, and a partition can cut a
+//! zone off on its own. Regions are numbered first, then zones.
 //!
 //! A transfer between two regions follows the path of lowest total latency, and of
 //! equal ones the widest; it takes that latency plus its size over the path's
@@ -26,7 +31,7 @@ pub struct LinkCost {
     pub bandwidth: Bandwidth,
 }
 
-/// Which regions can send traffic to which, how late it arrives and how fast it flows.
+/// Which nodes can send traffic to which, how late it arrives and how fast it flows.
 pub struct Network {
     graph: DiGraph<(), LinkCost>,
     /// The links the scenario defines, per directed region pair.
@@ -34,30 +39,42 @@ pub struct Network {
     /// Cuts in force per directed region pair, so that overlapping partitions heal
     /// independently.
     cuts: Vec<u16>,
-    regions: usize,
-    /// Best path per `from * regions + to`, `None` when unreachable; recomputed after
+    nodes: usize,
+    /// Best path per `from * nodes + to`, `None` when unreachable; recomputed after
     /// every cut or heal.
     paths: Vec<Option<LinkCost>>,
     local_latency_us: u64,
 }
 
 impl Network {
-    /// The scenario's regions and links: a full mesh unless the scenario says otherwise.
+    /// The scenario's regions, zones and links: regions form a full mesh unless the
+    /// scenario says otherwise.
     pub fn new(scenario: &Scenario) -> Self {
         let names = scenario.regions();
-        let regions = names.len();
+        let zones = scenario.zones();
+        let region_count = names.len();
+        let nodes = region_count + zones.len();
         let settings = &scenario.network;
         let default_cost = LinkCost {
             latency_us: settings.latency.0,
             bandwidth: settings.bandwidth,
         };
-        let mut links = vec![None; regions * regions];
-        for from in 0..regions {
-            for to in 0..regions {
+        let mut links = vec![None; nodes * nodes];
+        for from in 0..region_count {
+            for to in 0..region_count {
                 if from != to && settings.full_mesh {
-                    links[from * regions + to] = Some(default_cost);
+                    links[from * nodes + to] = Some(default_cost);
                 }
             }
+        }
+        let zone_link = LinkCost {
+            latency_us: settings.local_latency.0 / 2,
+            bandwidth: Bandwidth(u64::MAX),
+        };
+        for (offset, &(_, region)) in zones.iter().enumerate() {
+            let zone = region_count + offset;
+            links[zone * nodes + region] = Some(zone_link);
+            links[region * nodes + zone] = Some(zone_link);
         }
         for link in &settings.links {
             let position = |name: &String| names.iter().position(|known| known == name);
@@ -71,29 +88,34 @@ impl Network {
                     .map_or(default_cost.latency_us, |latency| latency.0),
                 bandwidth: link.bandwidth.unwrap_or(default_cost.bandwidth),
             };
-            links[a * regions + b] = Some(cost);
-            links[b * regions + a] = Some(cost);
+            links[a * nodes + b] = Some(cost);
+            links[b * nodes + a] = Some(cost);
         }
-        Self::from_links(regions, links, settings.local_latency.0)
+        Self::from_links(nodes, links, settings.local_latency.0)
     }
 
-    fn from_links(regions: usize, links: Vec<Option<LinkCost>>, local_latency_us: u64) -> Self {
+    fn from_links(nodes: usize, links: Vec<Option<LinkCost>>, local_latency_us: u64) -> Self {
         let mut network = Self {
             graph: DiGraph::new(),
             links,
-            cuts: vec![0; regions * regions],
-            regions,
-            paths: vec![None; regions * regions],
+            cuts: vec![0; nodes * nodes],
+            nodes,
+            paths: vec![None; nodes * nodes],
             local_latency_us,
         };
-        for _ in 0..regions {
+        for _ in 0..nodes {
             network.graph.add_node(());
         }
         network.rebuild();
         network
     }
 
-    /// Regions with a link from `region` that no partition cuts, in index order.
+    /// Regions and zones together.
+    pub fn nodes(&self) -> usize {
+        self.nodes
+    }
+
+    /// Nodes with a link from node `region` that no partition cuts, in index order.
     pub fn neighbours(&self, region: usize) -> Vec<usize> {
         let mut found: Vec<usize> = self
             .graph
@@ -105,7 +127,7 @@ impl Network {
         found
     }
 
-    /// Whether traffic from region `from` arrives in region `to`.
+    /// Whether traffic from node `from` arrives at node `to`.
     pub fn reaches(&self, from: usize, to: usize) -> bool {
         self.path(from, to).is_some()
     }
@@ -120,18 +142,19 @@ impl Network {
                 bandwidth: Bandwidth(u64::MAX),
             });
         }
-        self.paths[from * self.regions + to]
+        self.paths[from * self.nodes + to]
     }
 
-    /// Cuts (`cut = true`) or heals the links between `side` and the other regions:
-    /// outbound from `side` only when `one_way`, else both directions.
+    /// Cuts (`cut = true`) or heals the links between the nodes of `side` and the
+    /// others: outbound from `side` only when `one_way`, else both directions. A side
+    /// that holds a region should hold its zones too.
     pub fn set_partition(&mut self, side: &[usize], one_way: bool, cut: bool) {
-        for from in 0..self.regions {
-            for to in 0..self.regions {
+        for from in 0..self.nodes {
+            for to in 0..self.nodes {
                 let leaves = side.contains(&from) && !side.contains(&to);
                 let enters = !side.contains(&from) && side.contains(&to);
                 if leaves || (enters && !one_way) {
-                    let count = &mut self.cuts[from * self.regions + to];
+                    let count = &mut self.cuts[from * self.nodes + to];
                     if cut {
                         *count += 1;
                     } else {
@@ -145,9 +168,9 @@ impl Network {
 
     fn rebuild(&mut self) {
         self.graph.clear_edges();
-        for from in 0..self.regions {
-            for to in 0..self.regions {
-                let pair = from * self.regions + to;
+        for from in 0..self.nodes {
+            for to in 0..self.nodes {
+                let pair = from * self.nodes + to;
                 if let Some(cost) = self.links[pair]
                     && self.cuts[pair] == 0
                 {
@@ -156,9 +179,9 @@ impl Network {
                 }
             }
         }
-        for from in 0..self.regions {
+        for from in 0..self.nodes {
             let best = self.best_paths_from(from);
-            self.paths[from * self.regions..(from + 1) * self.regions].copy_from_slice(&best);
+            self.paths[from * self.nodes..(from + 1) * self.nodes].copy_from_slice(&best);
         }
     }
 
@@ -166,14 +189,14 @@ impl Network {
     /// bottleneck among its lowest-latency paths. Regions are settled in order of
     /// latency, then index, so ties resolve the same way every run.
     fn best_paths_from(&self, source: usize) -> Vec<Option<LinkCost>> {
-        let mut best: Vec<Option<LinkCost>> = vec![None; self.regions];
-        let mut settled = vec![false; self.regions];
+        let mut best: Vec<Option<LinkCost>> = vec![None; self.nodes];
+        let mut settled = vec![false; self.nodes];
         best[source] = Some(LinkCost {
             latency_us: 0,
             bandwidth: Bandwidth(u64::MAX),
         });
         loop {
-            let next = (0..self.regions)
+            let next = (0..self.nodes)
                 .filter(|&region| !settled[region])
                 .filter_map(|region| best[region].map(|cost| (cost.latency_us, region)))
                 .min();

@@ -8,8 +8,9 @@ use crate::streams::Stream;
 /// Random draws tried per wanted holder before falling back to a scan.
 const DRAWS_PER_HOLDER: usize = 4;
 
-/// Chooses up to `wanted` distinct online peers that can each take `bytes` more, and
-/// appends them to `chosen`. Returns how many it found; fewer than `wanted` means the
+/// Chooses up to `wanted` distinct online peers outside `exclude`, in network nodes
+/// that `nodes_allowed` marks, that can each take `bytes` more, and appends them to
+/// `chosen`. Returns how many it found; fewer than `wanted` means the
 /// online peers with room ran out.
 ///
 /// Random draws find holders quickly while most peers have room; when they keep
@@ -20,7 +21,7 @@ pub fn choose_holders(
     wanted: usize,
     bytes: u64,
     exclude: &[PeerId],
-    regions_allowed: &[bool],
+    nodes_allowed: &[bool],
     rng: &mut Stream,
     chosen: &mut Vec<PeerId>,
 ) -> usize {
@@ -31,7 +32,7 @@ pub fn choose_holders(
     }
     let eligible = |peer: PeerId, chosen: &[PeerId]| {
         population.has_room(peer, bytes)
-            && regions_allowed[usize::from(population.region[peer as usize])]
+            && nodes_allowed[usize::from(population.node[peer as usize])]
             && !chosen[start_len..].contains(&peer)
             && !exclude.contains(&peer)
     };

@@ -18,6 +18,7 @@ pub type PeerId = u32;
 /// What every peer of one scenario group shares.
 struct Group {
     region: u16,
+    node: u16,
     capacity_bytes: u64,
     sessions: Option<SessionModel>,
     class: StorageClass,
@@ -34,6 +35,8 @@ pub struct Population {
     groups: Vec<Group>,
     /// Region index of each peer, in order of first appearance in the scenario.
     pub region: Vec<u16>,
+    /// Network node of each peer: its zone's, or its region's when it has no zone.
+    pub node: Vec<u16>,
     /// Scenario group of each peer.
     pub group: Vec<u32>,
     /// Index of each peer within its group, which is also its trace node.
@@ -86,6 +89,8 @@ impl Population {
             .map(|(index, group)| Group {
                 region: u16::try_from(region_index[group.region.as_str()])
                     .expect("validation allows at most 65,535 regions"),
+                node: u16::try_from(scenario.node_of(group))
+                    .expect("validation allows at most 65,535 regions and zones"),
                 capacity_bytes: group.capacity.0,
                 sessions: group.churn.as_ref().map(SessionModel::new),
                 class: group.class,
@@ -102,6 +107,7 @@ impl Population {
             seed: scenario.seed,
             groups,
             region: Vec::with_capacity(total),
+            node: Vec::with_capacity(total),
             group: Vec::with_capacity(total),
             member: Vec::with_capacity(total),
             capacity_bytes: Vec::with_capacity(total),
@@ -144,6 +150,7 @@ impl Population {
 
         let id = PeerId::try_from(self.online.len()).expect("validation keeps peers below 2^32");
         self.region.push(group.region);
+        self.node.push(group.node);
         self.group
             .push(u32::try_from(group_index).expect("fewer groups than peers"));
         self.member.push(member);

@@ -140,6 +140,43 @@ impl Scenario {
             .filter(|region| seen.insert(*region))
             .collect()
     }
+
+    /// Every zone, in order of first appearance, with the index of its region in
+    /// [`Scenario::regions`].
+    pub fn zones(&self) -> Vec<(&str, usize)> {
+        let regions = self.regions();
+        let mut zones: Vec<(&str, usize)> = Vec::new();
+        for group in &self.peers {
+            let Some(zone) = group.zone.as_deref() else {
+                continue;
+            };
+            if zones.iter().all(|(known, _)| *known != zone) {
+                let region = regions
+                    .iter()
+                    .position(|region| *region == group.region)
+                    .expect("every group's region is listed");
+                zones.push((zone, region));
+            }
+        }
+        zones
+    }
+
+    /// Network node of a group's peers: its zone's node when it has a zone, else its
+    /// region's. Regions come first, then zones, in the orders of
+    /// [`Scenario::regions`] and [`Scenario::zones`].
+    pub fn node_of(&self, group: &PeerGroup) -> usize {
+        let regions = self.regions();
+        match group.zone.as_deref() {
+            Some(zone) => {
+                let position = self.zones().iter().position(|(known, _)| *known == zone);
+                regions.len() + position.expect("every group's zone is listed")
+            }
+            None => regions
+                .iter()
+                .position(|region| *region == group.region)
+                .expect("every group's region is listed"),
+        }
+    }
 }
 
 /// Turns a TOML or serde error into a located problem.

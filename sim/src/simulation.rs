@@ -140,7 +140,7 @@ impl<'a> Simulation<'a> {
                 .collect(),
             transfers: transfer::Transfers::new(
                 scenario.workload.owners as usize,
-                scenario.regions().len(),
+                scenario.regions().len() + scenario.zones().len(),
             ),
             cascades: (0..scenario.timeline.len())
                 .map(|index| {

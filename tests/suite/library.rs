@@ -368,10 +368,54 @@ action = "partition"
 regions = ["home"]
 duration = "2d"
 "#;
+    assert_cut_holds_until_healed(text);
+}
+
+#[test]
+fn partition_cuts_a_zone_off_its_region() {
+    // The owners sit in region "home" outside any zone, where no peer has room, so
+    // every shard lands in zone "home-b", which the partition cuts off on its own.
+    let text = r#"
+name = "zone-cut"
+seed = 4
+duration = "6d"
+[[peers]]
+region = "home"
+count = 5
+capacity = "1B"
+[[peers]]
+region = "home"
+zone = "home-b"
+count = 20
+capacity = "1GiB"
+[workload]
+owners = 4
+owner_region = "home"
+backups_per_owner = 1
+interval = "12h"
+size_min = "4MiB"
+size_max = "8MiB"
+[engine]
+k = 3
+n = 5
+[drills]
+interval = "6h"
+[[timeline]]
+at = "2d"
+action = "partition"
+zones = ["home-b"]
+duration = "2d"
+"#;
+    assert_cut_holds_until_healed(text);
+}
+
+/// Runs a scenario whose owners' shards all sit behind a partition from day 2 to day 4
+/// and checks that drills pass before, fail during and pass after the cut.
+fn assert_cut_holds_until_healed(text: &str) {
     let outcome = run(&Scenario::parse(text, "cut.toml").expect("valid"));
     assert_eq!(
         outcome.summary.shards_unplaced, 0,
-        "every shard sits in the remote region"
+        "every shard sits behind the cut"
     );
 
     let day = 86_400;

@@ -60,6 +60,10 @@ pub struct PeerGroup {
     pub region: String,
     /// Number of peers in the group.
     pub count: u32,
+    /// Zone of the region the peers sit in, a failure domain that partitions can cut
+    /// off on its own; without it the peers sit in the region outside any zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// Storage each peer offers, charged at logical shard size.
     pub capacity: ByteSize,
     /// Storage class of the group's peers: hot, warm, cold or glacier.
@@ -432,8 +436,9 @@ fn default_retry_backoff() -> SimDuration {
 pub enum ScriptedAction {
     /// Every peer of `region` goes offline for `duration`, then resumes its sessions.
     RegionalOutage,
-    /// Traffic between `regions` and the other regions is cut for `duration`; with
-    /// `one_way = true` only traffic leaving `regions` is cut.
+    /// Traffic between one side, `regions` with their zones and `zones`, and the rest
+    /// of the network is cut for `duration`; with `one_way = true` only traffic leaving
+    /// that side is cut.
     Partition,
     /// A `fraction` of the present peers, of `region` or of all regions, leave for good.
     MassDeparture,
@@ -466,6 +471,9 @@ pub struct ScriptedEvent {
     /// One side of a partition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regions: Option<Vec<String>>,
+    /// Zones on the same side of a partition as `regions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<String>>,
     /// Whether a partition cuts only the traffic leaving `regions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub one_way: Option<bool>,

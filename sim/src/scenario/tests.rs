@@ -584,3 +584,49 @@ fn network_settings_are_checked() {
             .contains("bandwidth = \"1Gbit/s\"")
     );
 }
+
+#[test]
+fn zones_are_checked() {
+    let zoned = |first: &str, second: &str| {
+        VALID.replace(
+            "[workload]",
+            &format!(
+                "[[peers]]\nregion = \"{first}\"\nzone = \"z1\"\ncount = 5\ncapacity = \"1GiB\"\n\n\
+                 [[peers]]\nregion = \"{second}\"\nzone = \"z1\"\ncount = 5\ncapacity = \"1GiB\"\n\n[workload]"
+            ),
+        )
+    };
+    let scenario = Scenario::parse(&zoned("eu", "eu"), "unit.toml").expect("valid");
+    assert_eq!(scenario.zones(), vec![("z1", 0)]);
+    assert_eq!(scenario.node_of(&scenario.peers[1]), 1);
+    assert_eq!(scenario.node_of(&scenario.peers[0]), 0);
+
+    let split = single_problem(&zoned("eu", "us"));
+    assert_eq!(split.key, "peers[2].zone");
+    assert!(
+        split.message.contains("belongs to one region"),
+        "{}",
+        split.message
+    );
+
+    let clash =
+        single_problem(&VALID.replace("capacity = \"1GiB\"", "capacity = \"1GiB\"\nzone = \"eu\""));
+    assert_eq!(clash.key, "peers[0].zone");
+
+    let partition = |side: &str| {
+        format!(
+            "{}\n[[timeline]]\nat = \"1d\"\naction = \"partition\"\nduration = \"1h\"\n{side}\n",
+            zoned("eu", "eu")
+        )
+    };
+    assert!(Scenario::parse(&partition("zones = [\"z1\"]"), "unit.toml").is_ok());
+    assert_eq!(
+        single_problem(&partition("zones = [\"z9\"]")).key,
+        "timeline[0].zones"
+    );
+    assert!(
+        single_problem(&partition(""))
+            .message
+            .contains("regions or zones")
+    );
+}

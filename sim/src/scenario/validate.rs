@@ -188,6 +188,7 @@ fn check_peers(scenario: &Scenario, fail: &mut Fail<'_>) {
         }
     }
 
+    check_zones(scenario, fail);
     let regions = scenario.regions().len();
     if regions > usize::from(u16::MAX) {
         fail(
@@ -208,6 +209,48 @@ fn check_peers(scenario: &Scenario, fail: &mut Fail<'_>) {
                 "n = {} needs at least that many peers to hold a stripe, but the scenario \
                  has {total}; add peers or lower n",
                 scenario.engine.n
+            ),
+        );
+    }
+}
+
+/// Each zone lies in one region and is named unlike every region, and regions and
+/// zones together fit the network's node numbering.
+fn check_zones(scenario: &Scenario, fail: &mut Fail<'_>) {
+    let regions = scenario.regions();
+    for (index, group) in scenario.peers.iter().enumerate() {
+        let Some(zone) = &group.zone else { continue };
+        let at = [Key("peers"), Index(index), Key("zone")];
+        if zone.trim().is_empty() {
+            fail(&at, "must name a zone, or be left out".to_string());
+        } else if regions.contains(&zone.as_str()) {
+            fail(
+                &at,
+                format!(
+                    "zone {zone:?} is also the name of a region; name zones apart from regions"
+                ),
+            );
+        } else if let Some(other) = scenario.peers[..index]
+            .iter()
+            .find(|earlier| earlier.zone.as_ref() == Some(zone) && earlier.region != group.region)
+        {
+            fail(
+                &at,
+                format!(
+                    "zone {zone:?} lies in region {:?} in an earlier group, not in {:?}; a \
+                     zone belongs to one region",
+                    other.region, group.region
+                ),
+            );
+        }
+    }
+    let nodes = regions.len() + scenario.zones().len();
+    if nodes > usize::from(u16::MAX) {
+        fail(
+            &[Key("peers")],
+            format!(
+                "{nodes} regions and zones exceed the limit of {}; merge some",
+                u16::MAX
             ),
         );
     }
@@ -454,10 +497,9 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
         }
         let (needs, allows): (&[&str], &[&str]) = match event.action {
             ScriptedAction::RegionalOutage => (&["region", "duration"], &["region", "duration"]),
-            ScriptedAction::Partition => (
-                &["regions", "duration"],
-                &["regions", "duration", "one_way"],
-            ),
+            ScriptedAction::Partition => {
+                (&["duration"], &["regions", "zones", "duration", "one_way"])
+            }
             ScriptedAction::MassDeparture => (&["fraction"], &["fraction", "region"]),
             ScriptedAction::JoinWave => (&["group", "count"], &["group", "count"]),
             ScriptedAction::CascadingFailure => (
@@ -473,6 +515,7 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
         let given = [
             ("region", event.region.is_some()),
             ("regions", event.regions.is_some()),
+            ("zones", event.zones.is_some()),
             ("one_way", event.one_way.is_some()),
             ("duration", event.duration.is_some()),
             ("fraction", event.fraction.is_some()),
@@ -494,6 +537,30 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
         }
         if let Some(duration) = event.duration {
             positive_duration(&at("duration"), duration, fail);
+        }
+        if event.action == ScriptedAction::Partition
+            && event
+                .regions
+                .iter()
+                .chain(&event.zones)
+                .flatten()
+                .next()
+                .is_none()
+        {
+            fail(
+                &[Key("timeline"), Index(index)],
+                "partition needs regions or zones on one side of the cut".to_string(),
+            );
+        }
+        let zones = scenario.zones();
+        for name in event.zones.iter().flatten() {
+            if zones.iter().all(|(zone, _)| zone != name) {
+                let known: Vec<&str> = zones.iter().map(|(zone, _)| *zone).collect();
+                fail(
+                    &at("zones"),
+                    format!("zone {name:?} belongs to no [[peers]] group; use one of {known:?}"),
+                );
+            }
         }
         for name in event.regions.iter().flatten() {
             if !regions.contains(&name.as_str()) {

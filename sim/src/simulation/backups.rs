@@ -76,7 +76,7 @@ impl Simulation<'_> {
     /// get [`NO_HOLDER`].
     fn place(&mut self, layout: &Layout, owner: usize) -> Vec<u32> {
         let n = self.scenario.engine.n as usize;
-        let allowed = self.regions_reached_from(self.owner_region[owner]);
+        let allowed = self.nodes_reached_from(self.owner_region[owner]);
         let mut holders = Vec::with_capacity(layout.stripes * n);
         for stripe in 0..layout.stripes {
             let bytes = layout.shard_bytes_of(stripe);
@@ -132,8 +132,8 @@ impl Simulation<'_> {
         let mut source = |shard: usize| {
             let id = self.ledger.shard_id(entry, shard / n, shard % n);
             let holder = self.ledger.holder(id);
-            let holder_region = usize::from(*self.population.region.get(holder as usize)?);
-            if !self.network.reaches(holder_region, owner_region) {
+            let holder_node = usize::from(*self.population.node.get(holder as usize)?);
+            if !self.network.reaches(holder_node, owner_region) {
                 return None;
             }
             let bytes = self.ledger.fetch(id, &self.population.online)?;
@@ -159,10 +159,10 @@ impl Simulation<'_> {
         passed.then_some(latency_us)
     }
 
-    /// Which regions an owner in `region` can send shards to.
-    pub(super) fn regions_reached_from(&self, region: usize) -> Vec<bool> {
-        (0..self.scenario.regions().len())
-            .map(|to| self.network.reaches(region, to))
+    /// Which network nodes an owner at node `node` can send shards to.
+    pub(super) fn nodes_reached_from(&self, node: usize) -> Vec<bool> {
+        (0..self.network.nodes())
+            .map(|to| self.network.reaches(node, to))
             .collect()
     }
 }

@@ -116,7 +116,10 @@ impl Simulation<'_> {
         };
         let local = in_regions(&[region]);
         if local.is_empty() {
-            in_regions(&self.network.neighbours(region))
+            let regions = self.scenario.regions().len();
+            let mut linked = self.network.neighbours(region);
+            linked.retain(|&node| node < regions);
+            in_regions(&linked)
         } else {
             local
         }

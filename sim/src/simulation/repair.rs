@@ -117,7 +117,7 @@ impl Simulation<'_> {
                 holder != NO_HOLDER
                     && self.population.online[holder as usize]
                     && self.network.reaches(
-                        usize::from(self.population.region[holder as usize]),
+                        usize::from(self.population.node[holder as usize]),
                         owner_region,
                     )
                     && Digest::of(self.ledger.shard_bytes((global * n + position) as u32))
@@ -137,7 +137,7 @@ impl Simulation<'_> {
             .copied()
             .filter(|&h| h != NO_HOLDER)
             .collect();
-        let allowed = self.regions_reached_from(owner_region);
+        let allowed = self.nodes_reached_from(owner_region);
         let found = placement::choose_holders(
             &self.population,
             lost.len(),

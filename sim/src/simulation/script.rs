@@ -65,12 +65,21 @@ impl Simulation<'_> {
     /// Cuts or heals the partition of scripted event `index`, and schedules its heal.
     pub(super) fn set_partition(&mut self, index: usize, cut: bool) {
         let event = &self.scenario.timeline[index];
-        let side: Vec<usize> = event
+        // A region's side of the cut holds its zones too.
+        let regions = self.scenario.regions();
+        let zones = self.scenario.zones();
+        let mut side: Vec<usize> = event
             .regions
             .iter()
             .flatten()
             .filter_map(|name| self.region_index(Some(name)))
             .collect();
+        for (offset, (zone, region)) in zones.iter().enumerate() {
+            let named = event.zones.iter().flatten().any(|name| name == zone);
+            if named || side.contains(region) {
+                side.push(regions.len() + offset);
+            }
+        }
         self.network
             .set_partition(&side, event.one_way.unwrap_or(false), cut);
         if cut {
@@ -114,7 +123,12 @@ impl Simulation<'_> {
             .push(self.now.after(duration), Event::RegionRecovers(code));
 
         let event_code = u32::try_from(index).expect("fewer than 2^32 scripted events");
+        let regions = self.scenario.regions().len();
         for next in self.network.neighbours(region) {
+            if next >= regions {
+                // A zone of the region, not a region of its own.
+                continue;
+            }
             let (reached, rng) = &mut self.cascades[index];
             if reached[next] || !rand::RngExt::random_bool(rng, probability) {
                 continue;

@@ -20,20 +20,20 @@ pub(super) struct Transfers {
     peer_download_free: Vec<u64>,
     owner_upload_free: Vec<u64>,
     owner_download_free: Vec<u64>,
-    /// Per directed region pair, `from * regions + to`.
+    /// Per directed pair of network nodes, `from * nodes + to`.
     path_free: Vec<u64>,
-    regions: usize,
+    nodes: usize,
 }
 
 impl Transfers {
-    /// Queues for `owners` owners and `regions` regions; peers are added as they are
-    /// first used.
-    pub(super) fn new(owners: usize, regions: usize) -> Self {
+    /// Queues for `owners` owners and `nodes` regions and zones; peers are added as
+    /// they are first used.
+    pub(super) fn new(owners: usize, nodes: usize) -> Self {
         Self {
             owner_upload_free: vec![0; owners],
             owner_download_free: vec![0; owners],
-            path_free: vec![0; regions * regions],
-            regions,
+            path_free: vec![0; nodes * nodes],
+            nodes,
             ..Self::default()
         }
     }
@@ -45,14 +45,14 @@ impl Transfers {
         }
     }
 
-    /// Queues `micros` of work on the path from region `from` to `to`, starting no
+    /// Queues `micros` of work on the path from node `from` to `to`, starting no
     /// earlier than `start`; returns when the path is done with it. Paths inside one
-    /// region are not limited.
+    /// node are not limited.
     fn cross(&mut self, from: usize, to: usize, start: u64, micros: u64) -> u64 {
         if from == to {
             return start;
         }
-        occupy(&mut self.path_free[from * self.regions + to], start, micros)
+        occupy(&mut self.path_free[from * self.nodes + to], start, micros)
     }
 }
 
@@ -88,7 +88,7 @@ impl Simulation<'_> {
         let mut total = 0u64;
         for &(holder, bytes) in pieces.iter() {
             let peer = holder as usize;
-            let region = usize::from(self.population.region[peer]);
+            let region = usize::from(self.population.node[peer]);
             let Some(path) = self.network.path(region, owner_region) else {
                 continue;
             };
@@ -150,7 +150,7 @@ impl Simulation<'_> {
         let mut done = start.0;
         for &(receiver, bytes) in pieces.iter() {
             let peer = receiver as usize;
-            let region = usize::from(self.population.region[peer]);
+            let region = usize::from(self.population.node[peer]);
             let Some(path) = self.network.path(owner_region, region) else {
                 continue;
             };
