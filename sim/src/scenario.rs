@@ -207,8 +207,8 @@ fn parse_problem(source: &str, file: &str, error: &toml::de::Error) -> Problem {
     Problem {
         file: file.to_string(),
         line: error.span().map(|span| locate::line_at(source, span.start)),
+        message: with_hint(message, span_key.as_deref()),
         key: span_key.unwrap_or_else(|| "(file)".to_string()),
-        message: with_hint(message),
     }
 }
 
@@ -219,8 +219,28 @@ fn missing_field(message: &str) -> Option<&str> {
         .and_then(|rest| rest.split('`').next())
 }
 
-/// Adds what to write instead to the type errors serde reports in its own terms.
-fn with_hint(message: String) -> String {
+/// Adds what to write instead to the type errors serde reports in its own terms; `key`
+/// is the dotted key the error points at, when known.
+fn with_hint(message: String, key: Option<&str>) -> String {
+    let last = key
+        .and_then(|key| key.rsplit('.').next())
+        .map(|last| last.split('[').next().unwrap_or(last))
+        .unwrap_or("");
+    let string_hint = match last {
+        "bandwidth" | "upload" | "download" | "owner_upload" | "owner_download" => {
+            "bandwidths are quoted with a unit, for example \"100Mbit/s\""
+        }
+        "name" | "region" | "zone" | "owner_region" | "description" | "path" => {
+            "write the text in double quotes, for example \"eu-west\""
+        }
+        _ => "durations and sizes are quoted with a unit, for example \"30d\" or \"64MiB\"",
+    };
+    let sequence_hint = match last {
+        "peers" => "write each peer group as a [[peers]] table, with double brackets",
+        "between" => "write the two regions as a list, for example between = [\"eu\", \"us\"]",
+        "regions" | "zones" => "write a list in square brackets, for example [\"eu\"]",
+        _ => "write a list in square brackets",
+    };
     let hints = [
         (
             "expected u32",
@@ -234,14 +254,8 @@ fn with_hint(message: String) -> String {
             "expected f64",
             "write a number without quotes, for example 0.99",
         ),
-        (
-            "expected a string",
-            "durations and sizes are quoted with a unit, for example \"30d\" or \"64MiB\"",
-        ),
-        (
-            "expected a sequence",
-            "write each peer group as a [[peers]] table, with double brackets",
-        ),
+        ("expected a string", string_hint),
+        ("expected a sequence", sequence_hint),
         (
             "expected struct Churn",
             "write churn = { mean_online = \"16h\", mean_offline = \"4h\" }",

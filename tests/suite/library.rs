@@ -285,10 +285,18 @@ fn restore_latency_grows_when_bandwidth_shrinks() {
     );
 }
 
-/// Median restore latency of owners in one region whose shards all sit in another,
-/// across a link with the given settings.
+/// Median restore latency in the world of [`cross_region_text`].
 fn cross_region_p50(link: &str) -> f64 {
-    let text = format!(
+    let text = cross_region_text(link);
+    let summary = run(&Scenario::parse(&text, "link.toml").expect("valid")).summary;
+    assert!(summary.drills_passed > 0);
+    summary.restore_latency_p50_s.expect("drills passed")
+}
+
+/// A world whose owners sit in one region and whose shards all sit in another, across
+/// a link with the given settings.
+fn cross_region_text(link: &str) -> String {
+    format!(
         r#"
 name = "link"
 seed = 9
@@ -317,10 +325,14 @@ n = 4
 between = ["home", "far"]
 {link}
 "#
-    );
+    )
+}
+
+/// Drills passed and failed in the cross-region world with the given link settings.
+fn cross_region_drills(link: &str) -> (u64, u64) {
+    let text = cross_region_text(link);
     let summary = run(&Scenario::parse(&text, "link.toml").expect("valid")).summary;
-    assert!(summary.drills_passed > 0);
-    summary.restore_latency_p50_s.expect("drills passed")
+    (summary.drills_passed, summary.drills_failed)
 }
 
 #[test]
@@ -330,6 +342,12 @@ fn link_latency_and_bandwidth_reach_restores() {
     let narrow = cross_region_p50("latency = \"10ms\"\nbandwidth = \"8Mbit/s\"");
     assert!((0.07..0.2).contains(&wide), "{wide}");
     assert!((8.3..8.6).contains(&narrow), "{narrow}");
+
+    // A restore that outlasts the timeout fails.
+    let text = "latency = \"2s\"\n[drills]\ninterval = \"1d\"\ntimeout = \"1s\"";
+    let (passed, failed) = cross_region_drills(text);
+    assert_eq!(passed, 0);
+    assert!(failed > 0);
 
     // Two seconds of one-way latency add two seconds.
     let distant = cross_region_p50("latency = \"2s\"");

@@ -289,14 +289,23 @@ fn default_materialised_shard_size() -> ByteSize {
 pub struct Drills {
     /// Time between two drills of one backup.
     pub interval: SimDuration,
+    /// Longest a restore, drill or burst, may take in virtual time; one that would take
+    /// longer counts as failed.
+    #[serde(default = "default_restore_timeout")]
+    pub timeout: SimDuration,
 }
 
 impl Default for Drills {
     fn default() -> Self {
         Self {
             interval: SimDuration::from_hours(24),
+            timeout: default_restore_timeout(),
         }
     }
+}
+
+fn default_restore_timeout() -> SimDuration {
+    SimDuration::from_hours(24)
 }
 
 /// What the report records over time.
@@ -455,6 +464,21 @@ pub enum ScriptedAction {
     /// A `fraction` of the owners, of `region` or of all regions, restore their latest
     /// backup at once, so their transfers compete for the same peers.
     RestoreBurst,
+}
+
+impl ScriptedAction {
+    /// The action's name as scenario files write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RegionalOutage => "regional_outage",
+            Self::Partition => "partition",
+            Self::MassDeparture => "mass_departure",
+            Self::JoinWave => "join_wave",
+            Self::CascadingFailure => "cascading_failure",
+            Self::OverloadFailure => "overload_failure",
+            Self::RestoreBurst => "restore_burst",
+        }
+    }
 }
 
 /// One scripted event of the timeline.

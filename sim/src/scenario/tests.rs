@@ -419,9 +419,9 @@ fn timeline_events_are_checked() {
             "takes no fraction",
         ),
         (
-            "at = \"1d\"\naction = \"partition\"\nregions = [\"eu\"]",
+            "at = \"1d\"\naction = \"partition\"\nduration = \"1h\"",
             "timeline[0]",
-            "needs duration",
+            "needs regions or zones",
         ),
         (
             "at = \"1d\"\naction = \"partition\"\nregions = [\"moon\"]\nduration = \"1h\"",
@@ -628,5 +628,111 @@ fn zones_are_checked() {
         single_problem(&partition(""))
             .message
             .contains("regions or zones")
+    );
+}
+
+#[test]
+fn action_names_match_the_file_format() {
+    for action in [
+        ScriptedAction::RegionalOutage,
+        ScriptedAction::Partition,
+        ScriptedAction::MassDeparture,
+        ScriptedAction::JoinWave,
+        ScriptedAction::CascadingFailure,
+        ScriptedAction::OverloadFailure,
+        ScriptedAction::RestoreBurst,
+    ] {
+        let text = format!("at = \"1d\"\naction = \"{}\"\n", action.name());
+        let event: ScriptedEvent = toml::from_str(&text).expect("known action name");
+        assert_eq!(event.action, action);
+    }
+    let missing = single_problem(&format!(
+        "{VALID}\n[[timeline]]\nat = \"1d\"\naction = \"overload_failure\"\nregion = \"eu\"\nfraction = 0.5\nduration = \"1h\"\n"
+    ));
+    assert!(
+        missing.message.contains("overload_failure needs delay"),
+        "{}",
+        missing.message
+    );
+}
+
+#[test]
+fn disconnected_owners_are_rejected() {
+    let far = VALID.replace(
+        "[workload]",
+        "[[peers]]\nregion = \"far\"\ncount = 10\ncapacity = \"1GiB\"\n\n[workload]\nowner_region = \"far\"",
+    );
+    let tiny = far.replace(
+        "count = 10\ncapacity = \"1GiB\"\n\n[workload]",
+        "count = 2\ncapacity = \"1GiB\"\n\n[workload]",
+    );
+    let unlinked = format!("{tiny}\n[network]\nfull_mesh = false\n");
+    let problem = single_problem(&unlinked);
+    assert_eq!(problem.key, "network.full_mesh");
+    assert!(
+        problem.message.contains("reach only 2 peers"),
+        "{}",
+        problem.message
+    );
+
+    let linked = format!("{unlinked}[[network.links]]\nbetween = [\"far\", \"eu\"]\n");
+    assert!(Scenario::parse(&linked, "unit.toml").is_ok());
+}
+
+#[test]
+fn pointless_settings_are_rejected() {
+    let everything = single_problem(&format!(
+        "{VALID}\n[[timeline]]\nat = \"1d\"\naction = \"partition\"\nregions = [\"eu\"]\nduration = \"1h\"\n"
+    ));
+    assert_eq!(everything.key, "timeline[0].regions");
+    assert!(
+        everything.message.contains("cuts nothing"),
+        "{}",
+        everything.message
+    );
+
+    let no_spare = VALID.replace("k = 3\nn = 5", "k = 5\nn = 5");
+    let repair = single_problem(&format!("{no_spare}\n[repair]\npolicy = \"eager\"\n"));
+    assert_eq!(repair.key, "repair.policy");
+    assert!(repair.message.contains("k = n = 5"), "{}", repair.message);
+    assert!(Scenario::parse(&no_spare, "unit.toml").is_ok());
+
+    let zoned = VALID.replace(
+        "capacity = \"1GiB\"",
+        "capacity = \"1GiB\"\nzone = \"eu-1\"",
+    );
+    let zoned = zoned.replace(
+        "[workload]",
+        "[[peers]]\nregion = \"us\"\ncount = 5\ncapacity = \"1GiB\"\n\n[workload]",
+    );
+    let link = single_problem(&format!(
+        "{zoned}\n[[network.links]]\nbetween = [\"eu-1\", \"us\"]\n"
+    ));
+    assert!(link.message.contains("is a zone"), "{}", link.message);
+    let no_zones = single_problem(&format!(
+        "{VALID}\n[[timeline]]\nat = \"1d\"\naction = \"partition\"\nzones = [\"z\"]\nduration = \"1h\"\n"
+    ));
+    assert!(
+        no_zones.message.contains("no [[peers]] group names a zone"),
+        "{}",
+        no_zones.message
+    );
+}
+
+#[test]
+fn type_errors_get_hints_for_their_key() {
+    let bandwidth = single_problem(&format!("{VALID}\n[network]\nbandwidth = 100\n"));
+    assert!(
+        bandwidth.message.contains("100Mbit/s"),
+        "{}",
+        bandwidth.message
+    );
+    let between = single_problem(&format!(
+        "{VALID}\n[[network.links]]\nbetween = \"eu,us\"\n"
+    ));
+    assert!(
+        between.message.contains("between = ["),
+        "{}",
+        between.message
     );
 }

@@ -37,6 +37,10 @@ const OWNER_BYTES: u64 = 384;
 const BACKUP_BYTES: u64 = 512;
 const SHARD_BYTES: u64 = 64;
 
+/// Most regions and zones together. Each partition and heal recomputes the best path
+/// between every two of them, which takes seconds at a thousand.
+pub const NODES_MAX: usize = 1024;
+
 /// Most timeline rows a run may write.
 pub const TIMELINE_ROWS_MAX: u64 = 1_000_000;
 
@@ -79,6 +83,11 @@ pub fn validate(scenario: &Scenario) -> Vec<Violation> {
         scenario.drills.interval,
         &mut fail,
     );
+    positive_duration(
+        &[Key("drills"), Key("timeout")],
+        scenario.drills.timeout,
+        &mut fail,
+    );
     check_report(scenario, &mut fail);
     check_repair(scenario, &mut fail);
     for class in StorageClass::ALL {
@@ -100,13 +109,16 @@ pub fn validate(scenario: &Scenario) -> Vec<Violation> {
     network::check_network(scenario, &mut fail);
     check_timeline(scenario, &mut fail);
     check_expectations(scenario, &mut fail);
+    // These checks assume the rest is valid.
     if found.is_empty() {
-        check_cost(scenario, &mut |path: &[PathPart], message| {
+        let mut fail = |path: &[PathPart], message| {
             found.push(Violation {
                 path: path.to_vec(),
                 message,
             })
-        });
+        };
+        network::check_reach(scenario, &mut fail);
+        check_cost(scenario, &mut fail);
     }
     found
 }
@@ -245,12 +257,12 @@ fn check_zones(scenario: &Scenario, fail: &mut Fail<'_>) {
         }
     }
     let nodes = regions.len() + scenario.zones().len();
-    if nodes > usize::from(u16::MAX) {
+    if nodes > NODES_MAX {
         fail(
             &[Key("peers")],
             format!(
-                "{nodes} regions and zones exceed the limit of {}; merge some",
-                u16::MAX
+                "{nodes} regions and zones together exceed the limit of {NODES_MAX}; merge \
+                 some, since every partition recomputes the paths between all of them"
             ),
         );
     }
@@ -426,6 +438,16 @@ fn check_repair(scenario: &Scenario, fail: &mut Fail<'_>) {
         return;
     }
     let rebuildable = n - k;
+    if rebuildable == 0 && repair.is_on() {
+        fail(
+            &at("policy"),
+            format!(
+                "with k = n = {n} a stripe cannot lose a single shard, so there is nothing \
+                 to rebuild from; lower k below n or remove the [repair] policy and threshold"
+            ),
+        );
+        return;
+    }
     let advice = format!(
         "use 1 to n - k = {rebuildable} lost shards (1 is eager repair), or n = {n} for no repair"
     );
@@ -477,7 +499,7 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
     let regions = scenario.regions();
     for (index, event) in scenario.timeline.iter().enumerate() {
         let at = |key| [Key("timeline"), Index(index), Key(key)];
-        let action = format!("{:?}", event.action).to_lowercase();
+        let action = event.action.name();
         if event.at >= scenario.duration {
             fail(
                 &at("at"),
@@ -556,11 +578,30 @@ fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
         for name in event.zones.iter().flatten() {
             if zones.iter().all(|(zone, _)| zone != name) {
                 let known: Vec<&str> = zones.iter().map(|(zone, _)| *zone).collect();
+                let advice = if known.is_empty() {
+                    "no [[peers]] group names a zone; add zone = \"...\" to the groups in it"
+                        .to_string()
+                } else {
+                    format!("use one of {known:?}")
+                };
                 fail(
                     &at("zones"),
-                    format!("zone {name:?} belongs to no [[peers]] group; use one of {known:?}"),
+                    format!("zone {name:?} belongs to no [[peers]] group; {advice}"),
                 );
             }
+        }
+        let side = event.regions.iter().flatten();
+        if event.action == ScriptedAction::Partition
+            && regions
+                .iter()
+                .all(|region| side.clone().any(|name| name == region))
+        {
+            fail(
+                &at("regions"),
+                "every region is on the same side, so the partition cuts nothing; leave \
+                 at least one region out"
+                    .to_string(),
+            );
         }
         for name in event.regions.iter().flatten() {
             if !regions.contains(&name.as_str()) {
@@ -687,8 +728,8 @@ fn check_cost(scenario: &Scenario, fail: &mut Fail<'_>) {
             &[Key("duration")],
             format!(
                 "the run would process about {events:.1e} events, over the limit of \
-                 {EVENTS_MAX:.0e}; lengthen churn sessions or the drill and sample \
-                 intervals, or shorten the run"
+                 {EVENTS_MAX:.0e}; lengthen churn sessions, the drill and sample intervals \
+                 or repair.audit_interval, or shorten the run"
             ),
         );
     }

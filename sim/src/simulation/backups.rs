@@ -119,8 +119,8 @@ impl Simulation<'_> {
 
     /// Restores a backup through the engine from the shards on online peers that reach
     /// its owner. Returns the restore's latency in virtual microseconds when the exact
-    /// bytes came back, and records it; the fetched shards occupy the bandwidth of
-    /// their holders and of the owner either way.
+    /// bytes came back within the restore timeout, and records it. The fetched shards
+    /// occupy the bandwidth of their holders and of the owner either way.
     pub(super) fn restore(&mut self, backup: u32) -> Option<u64> {
         let entry = &self.ledger.backups()[backup as usize];
         let layout = Layout::new(entry.size_bytes, &self.scenario.engine);
@@ -153,6 +153,7 @@ impl Simulation<'_> {
         self.recorder.drill_download_bytes += pieces.iter().map(|&(_, bytes)| bytes).sum::<u64>();
         let arrived = self.fetch_to_owner(owner, &mut pieces);
         let latency_us = arrived.0 - self.now.0;
+        let passed = passed && latency_us <= self.scenario.drills.timeout.0;
         if passed {
             self.recorder.restore_latencies_us.push(latency_us);
         }

@@ -61,6 +61,20 @@ pub(super) fn check_network(scenario: &Scenario, fail: &mut Fail<'_>) {
             );
             continue;
         }
+        let zones = scenario.zones();
+        if let Some(zone) = [a, b]
+            .into_iter()
+            .find(|name| zones.iter().any(|(zone, _)| zone == name))
+        {
+            fail(
+                &at("between"),
+                format!(
+                    "{zone:?} is a zone, and links join regions; a zone is linked to its \
+                     region already, so name regions of {regions:?}"
+                ),
+            );
+            continue;
+        }
         let unknown: Vec<&String> = [a, b]
             .into_iter()
             .filter(|name| !regions.contains(&name.as_str()))
@@ -88,6 +102,69 @@ pub(super) fn check_network(scenario: &Scenario, fail: &mut Fail<'_>) {
             continue;
         }
         pairs.push((pair.0, pair.1, index));
+    }
+}
+
+/// Without a full mesh, checks that the owners of each region reach at least n peers
+/// over the links, counting the peers present at the start.
+pub(super) fn check_reach(scenario: &Scenario, fail: &mut Fail<'_>) {
+    if scenario.network.full_mesh {
+        return;
+    }
+    let regions = scenario.regions();
+
+    // Label each region with the smallest region index it is linked to, directly or
+    // through others.
+    let mut component: Vec<usize> = (0..regions.len()).collect();
+    loop {
+        let mut changed = false;
+        for link in &scenario.network.links {
+            let ends: Vec<usize> = link
+                .between
+                .iter()
+                .filter_map(|name| regions.iter().position(|region| region == name))
+                .collect();
+            if let [a, b] = ends[..] {
+                let low = component[a].min(component[b]);
+                changed |= component[a] != low || component[b] != low;
+                component[a] = low;
+                component[b] = low;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    let owner_regions: Vec<usize> = match &scenario.workload.owner_region {
+        Some(name) => regions
+            .iter()
+            .position(|region| region == name)
+            .into_iter()
+            .collect(),
+        None => (0..regions.len().min(scenario.workload.owners as usize)).collect(),
+    };
+    let n = u64::from(scenario.engine.n);
+    for owner_region in owner_regions {
+        let reached: u64 = scenario
+            .peers
+            .iter()
+            .filter(|group| {
+                let region = regions.iter().position(|region| *region == group.region);
+                region.is_some_and(|region| component[region] == component[owner_region])
+            })
+            .map(|group| u64::from(group.count))
+            .sum();
+        if reached < n {
+            fail(
+                &[Key("network"), Key("full_mesh")],
+                format!(
+                    "owners in region {:?} reach only {reached} peers over network.links, \
+                     fewer than the n = {n} a stripe needs; add links or set full_mesh = true",
+                    regions[owner_region]
+                ),
+            );
+        }
     }
 }
 
