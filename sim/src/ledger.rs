@@ -158,18 +158,17 @@ impl Ledger {
         &self.shard_holder[stripe * n..(stripe + 1) * n]
     }
 
-    /// Moves shard `shard` to `holder`, which is online, and updates the counters; the
-    /// previous holder, if any, is offline.
-    pub fn reassign(&mut self, shard: u32, holder: PeerId, online: &[bool]) {
-        let previous = self.shard_holder[shard as usize];
-        assert!(
-            previous == NO_HOLDER || !online[previous as usize],
-            "shard {shard} is moved away from an online holder"
-        );
+    /// Moves shard `shard` to `holder`, which is online, and updates the counters for
+    /// both the previous holder, online or not, and the new one.
+    pub fn move_shard(&mut self, shard: u32, holder: PeerId, online: &[bool]) {
         assert!(
             online[holder as usize],
             "shard {shard} is moved to an offline peer"
         );
+        let previous = self.shard_holder[shard as usize];
+        if previous != NO_HOLDER && online[previous as usize] {
+            self.peer_changed(&[shard], false);
+        }
         self.shard_holder[shard as usize] = holder;
         self.peer_changed(&[shard], true);
     }

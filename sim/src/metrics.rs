@@ -147,6 +147,11 @@ pub struct Summary {
     pub restore_latency_p50_s: Option<f64>,
     /// 99th percentile of the same latency, in seconds.
     pub restore_latency_p99_s: Option<f64>,
+    /// Median time from the start of a repair to the landing of a shard it rebuilt, in
+    /// virtual seconds.
+    pub repair_latency_p50_s: Option<f64>,
+    /// 99th percentile of the same time, in virtual seconds.
+    pub repair_latency_p99_s: Option<f64>,
     /// Most stripes below the repair threshold at any sample.
     pub stripes_below_threshold_max: u64,
     /// Restores of scripted restore bursts that brought the exact bytes back.

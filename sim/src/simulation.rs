@@ -6,6 +6,7 @@
 
 mod backups;
 mod overload;
+mod rebuild;
 mod record;
 mod repair;
 mod script;
@@ -54,6 +55,8 @@ enum Event {
     OverloadRound(u32),
     /// A peer downed by an overload cascade recovers.
     PeerRecovers(PeerId),
+    /// The upload of a repaired shard, in this slot of the landings, ends.
+    RepairLands(u32),
     /// The timeline takes a sample.
     Sample,
 }
@@ -79,6 +82,12 @@ pub struct Simulation<'a> {
     repair_attempts: Vec<u32>,
     /// Per scripted event, the state of its overload cascade.
     overloads: Vec<overload::Overload>,
+    /// Repaired shards whose upload has not landed, by slot; a free slot is `None`.
+    landings: Vec<Option<rebuild::Landing>>,
+    /// Free slots of `landings`, reused before it grows.
+    free_landings: Vec<u32>,
+    /// The slot in `landings` of each shard in flight, by shard id.
+    in_flight: std::collections::BTreeMap<u32, u32>,
     /// When each peer's and owner's bandwidth is next free.
     transfers: transfer::Transfers,
     /// Per scripted event, the regions its cascading failure has reached, and its
@@ -135,6 +144,9 @@ impl<'a> Simulation<'a> {
             recorder: Recorder::default(),
             events: 0,
             repair_attempts: Vec::new(),
+            landings: Vec::new(),
+            free_landings: Vec::new(),
+            in_flight: std::collections::BTreeMap::new(),
             overloads: (0..scenario.timeline.len())
                 .map(|_| overload::Overload::default())
                 .collect(),
@@ -205,6 +217,7 @@ impl<'a> Simulation<'a> {
             Event::CascadeHop(index, region) => self.cascade(index as usize, usize::from(region)),
             Event::OverloadRound(index) => self.overload_round(index as usize),
             Event::PeerRecovers(peer) => self.peer_recovers(peer),
+            Event::RepairLands(slot) => self.land_repair(slot as usize),
             Event::RegionRecovers(region) => {
                 self.population.region_outages[usize::from(region)] -= 1;
                 self.refresh_region(Some(usize::from(region)));
@@ -353,6 +366,7 @@ fn owner_regions(scenario: &Scenario) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::NO_HOLDER;
     use crate::time::SimDuration;
 
     const SCENARIO: &str = r#"
@@ -400,6 +414,52 @@ mod tests {
             assert_eq!(listed, online.iter().filter(|&&up| up).count());
         }
         assert_eq!(simulation.ledger.backups().len(), 15);
+    }
+
+    #[test]
+    fn repair_keeps_holders_distinct_and_counts_exact() {
+        let text = SCENARIO.replace(
+            "churn = { mean_online = \"6h\", mean_offline = \"3h\" }",
+            "churn = { mean_online = \"6h\", mean_offline = \"3h\", lifetime = \"3d\" }",
+        ) + "[repair]\npolicy = \"eager\"\naudit_interval = \"2h\"\nloss_timeout = \"4h\"\n";
+        let scenario = Scenario::parse(&text, "repair.toml").expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        let step = SimDuration::from_hours(5);
+        let mut checkpoint = SimTime::ZERO;
+        while checkpoint < simulation.end {
+            checkpoint = checkpoint.after(step);
+            simulation.run_until(checkpoint);
+            let online = &simulation.population.online;
+            assert_eq!(
+                simulation.ledger.restorable_stripes(),
+                simulation.ledger.recount_restorable_stripes(online),
+                "at {checkpoint:?}"
+            );
+        }
+        assert!(simulation.recorder.repairs > 0);
+        assert!(!simulation.recorder.repair_latencies_us.is_empty());
+
+        // No peer ever holds, or is about to receive, two shards of one stripe.
+        let n = scenario.engine.n as usize;
+        let stripes = simulation.ledger.stripe_count() as usize;
+        for stripe in 0..stripes {
+            let mut holders: Vec<u32> = simulation
+                .ledger
+                .stripe_holders(stripe)
+                .iter()
+                .copied()
+                .filter(|&holder| holder != NO_HOLDER)
+                .collect();
+            holders.extend(simulation.in_flight_holders(stripe, n));
+            let count = holders.len();
+            holders.sort_unstable();
+            holders.dedup();
+            assert_eq!(holders.len(), count, "stripe {stripe}");
+        }
+        let population = &simulation.population;
+        for peer in 0..population.len() {
+            assert!(population.used_bytes[peer] <= population.capacity_bytes[peer]);
+        }
     }
 
     #[test]

@@ -73,7 +73,13 @@ fn year_of_departures(repair: &str) -> shardsim_sim::Summary {
 }
 
 fn year_of_departures_outcome(repair: &str) -> shardsim_sim::RunOutcome {
-    let text = format!(
+    let scenario = Scenario::parse(&year_text(repair), "year.toml").expect("valid");
+    run(&scenario)
+}
+
+/// The scenario of [`year_of_departures`].
+fn year_text(repair: &str) -> String {
+    format!(
         r#"
 name = "year"
 seed = 21
@@ -97,9 +103,26 @@ n = 6
 interval = "7d"
 {repair}
 "#
-    );
-    let scenario = Scenario::parse(&text, "year.toml").expect("valid");
-    run(&scenario)
+    )
+}
+
+#[test]
+fn repair_takes_longer_on_a_slower_uplink() {
+    let repair = "[repair]\npolicy = \"eager\"\nloss_timeout = \"2d\"";
+    let latency = |owner_upload: &str| {
+        let text = year_text(repair).replace(
+            "size_min",
+            &format!("owner_upload = \"{owner_upload}\"\nsize_min"),
+        );
+        let summary = run(&Scenario::parse(&text, "year.toml").expect("valid")).summary;
+        assert_eq!(summary.backups_lost, 0);
+        summary.repair_latency_p50_s.expect("repairs landed")
+    };
+
+    // A rebuilt shard of 1 MiB takes 0.4 s to upload at 20 Mbit/s and 4.2 s at 2.
+    let fast = latency("20Mbit/s");
+    let slow = latency("2Mbit/s");
+    assert!(slow > fast + 3.0, "{slow} s vs {fast} s");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::error::ReportError;
 use crate::metrics::{BackupRow, RunOutcome, TimelineRow};
 
-const SUMMARY_COLUMNS: [&str; 40] = [
+const SUMMARY_COLUMNS: [&str; 42] = [
     "scenario",
     "scenario_hash",
     "shardsim_version",
@@ -33,6 +33,8 @@ const SUMMARY_COLUMNS: [&str; 40] = [
     "storage_cost",
     "restore_latency_p50_s",
     "restore_latency_p99_s",
+    "repair_latency_p50_s",
+    "repair_latency_p99_s",
     "stripes_below_threshold_max",
     "burst_restores_passed",
     "burst_restores_failed",
@@ -118,6 +120,8 @@ pub(super) fn write_summary(path: &Path, outcome: &RunOutcome) -> Result<(), Rep
         format!("{:.6}", s.storage_cost),
         decimal(s.restore_latency_p50_s),
         decimal(s.restore_latency_p99_s),
+        decimal(s.repair_latency_p50_s),
+        decimal(s.repair_latency_p99_s),
         s.stripes_below_threshold_max.to_string(),
         s.burst_restores_passed.to_string(),
         s.burst_restores_failed.to_string(),

@@ -23,6 +23,9 @@ pub(super) struct Recorder {
     /// Latency of each burst restore that passed, in virtual microseconds.
     pub burst_latencies_us: Vec<u64>,
     pub burst_restores_failed: u64,
+    /// Time from the start of each repair to the landing of each shard it rebuilt, in
+    /// virtual microseconds.
+    pub repair_latencies_us: Vec<u64>,
     /// Peers taken down by cascading failures of either kind.
     pub cascade_failures: u64,
     /// Stored logical byte-seconds per storage class, integrated at each sample.
@@ -154,6 +157,8 @@ impl Recorder {
             storage_cost: storage_cost(&self.byte_seconds, scenario),
             restore_latency_p50_s: percentile_s(&self.restore_latencies_us, 50),
             restore_latency_p99_s: percentile_s(&self.restore_latencies_us, 99),
+            repair_latency_p50_s: percentile_s(&self.repair_latencies_us, 50),
+            repair_latency_p99_s: percentile_s(&self.repair_latencies_us, 99),
             burst_restores_passed: self.burst_latencies_us.len() as u64,
             burst_restores_failed: self.burst_restores_failed,
             burst_latency_p50_s: percentile_s(&self.burst_latencies_us, 50),

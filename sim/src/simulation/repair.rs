@@ -1,19 +1,13 @@
-//! Audits and repair: owners check their stripes on an interval and rebuild those that
-//! lost too many shards onto new peers.
+//! Audits: owners check their stripes on an interval and repair those that lost as
+//! many shards as the repair threshold.
 //!
 //! A shard is lost when its holder has left for good or has been offline longer than
-//! the loss timeout; a shorter absence is transient. Repair reads k verified shards from
-//! online holders and places the lost ones on online peers with room that hold no
-//! shard of the stripe. Its bytes are charged to the network at logical size: k shards
-//! downloaded and one upload per replaced shard.
-
-use shardsim_engine::Digest;
+//! the loss timeout, and a shorter absence is transient. The rebuild itself is in the
+//! rebuild module.
 
 use super::{Event, Simulation};
 use crate::ledger::NO_HOLDER;
-use crate::placement;
 use crate::time::SimDuration;
-use crate::workload::Layout;
 
 /// Maximum wait between two repair attempts of one backup.
 const RETRY_BACKOFF_MAX: SimDuration = SimDuration::from_hours(24);
@@ -79,7 +73,7 @@ impl Simulation<'_> {
 
     /// Whether a shard on `holder` counts as lost: its holder left for good or has been
     /// offline for at least the loss timeout, or it has no holder.
-    fn is_lost(&self, holder: u32) -> bool {
+    pub(super) fn is_lost(&self, holder: u32) -> bool {
         if holder == NO_HOLDER {
             return true;
         }
@@ -90,92 +84,20 @@ impl Simulation<'_> {
             || (!population.online[peer] && absent_us >= self.scenario.repair.loss_timeout.0)
     }
 
+    /// Shards of a stripe that are not lost, counting those whose repair is under way.
     fn healthy_shards(&self, backup: usize, stripe: usize) -> usize {
         let global = self.ledger.backups()[backup].first_stripe as usize + stripe;
+        let n = self.scenario.engine.n as usize;
         self.ledger
             .stripe_holders(global)
             .iter()
-            .filter(|&&holder| !self.is_lost(holder))
-            .count()
-    }
-
-    /// Rebuilds one stripe's lost shards onto new holders; returns whether the stripe
-    /// is whole again.
-    fn repair_stripe(&mut self, backup: usize, stripe: usize) -> bool {
-        let entry = &self.ledger.backups()[backup];
-        let (k, n) = (entry.manifest.k, entry.manifest.n);
-        let global = entry.first_stripe as usize + stripe;
-        let bytes = Layout::new(entry.size_bytes, &self.scenario.engine).shard_bytes_of(stripe);
-        let holders: Vec<u32> = self.ledger.stripe_holders(global).to_vec();
-        let hashes = entry.manifest.stripes[stripe].shard_hashes.clone();
-        let owner_region = self.owner_region[entry.owner as usize];
-
-        // Rebuilding needs k shards that are online now and match their hashes.
-        let readable: Vec<usize> = (0..n)
-            .filter(|&position| {
-                let holder = holders[position];
-                holder != NO_HOLDER
-                    && self.population.online[holder as usize]
-                    && self.network.reaches(
-                        usize::from(self.population.node[holder as usize]),
-                        owner_region,
-                    )
-                    && Digest::of(self.ledger.shard_bytes((global * n + position) as u32))
-                        == hashes[position]
+            .enumerate()
+            .filter(|&(position, &holder)| {
+                !self.is_lost(holder)
+                    || self
+                        .in_flight
+                        .contains_key(&((global * n + position) as u32))
             })
-            .take(k)
-            .collect();
-        if readable.len() < k {
-            self.recorder.repair_failures += 1;
-            return false;
-        }
-
-        let lost: Vec<usize> = (0..n).filter(|&p| self.is_lost(holders[p])).collect();
-        let mut chosen = Vec::with_capacity(lost.len());
-        let exclude: Vec<u32> = holders
-            .iter()
-            .copied()
-            .filter(|&h| h != NO_HOLDER)
-            .collect();
-        let allowed = self.nodes_reached_from(owner_region);
-        let found = placement::choose_holders(
-            &self.population,
-            lost.len(),
-            bytes,
-            &exclude,
-            &allowed,
-            &mut self.placement_rng,
-            &mut chosen,
-        );
-        let owner = entry.owner as usize;
-        let mut sources: Vec<(u32, u64)> = readable
-            .iter()
-            .map(|&position| (holders[position], bytes))
-            .collect();
-        let rebuilt = self.fetch_to_owner(owner, &mut sources);
-        let mut uploads: Vec<(u32, u64)> = chosen.iter().map(|&holder| (holder, bytes)).collect();
-        self.send_from_owner(owner, rebuilt, &mut uploads);
-
-        for (&position, &holder) in lost.iter().zip(&chosen) {
-            let shard = u32::try_from(global * n + position).expect("fewer than 2^32 shards");
-            let previous = holders[position];
-            if previous != NO_HOLDER {
-                let peer = previous as usize;
-                self.population.held_shards[peer].retain(|&held| held != shard);
-                self.population.release(previous, bytes);
-            }
-            self.ledger.reassign(shard, holder, &self.population.online);
-            self.population.held_shards[holder as usize].push(shard);
-            self.population.store(holder, bytes);
-        }
-
-        self.recorder.repair_bytes += bytes * (k + found) as u64;
-        self.recorder.repair_read_bytes += bytes * k as u64;
-        self.recorder.repairs += 1;
-        if found < lost.len() {
-            self.recorder.repair_failures += 1;
-            return false;
-        }
-        true
+            .count()
     }
 }
