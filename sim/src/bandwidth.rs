@@ -71,19 +71,7 @@ impl std::fmt::Display for Bandwidth {
     }
 }
 
-impl From<Bandwidth> for String {
-    fn from(rate: Bandwidth) -> Self {
-        rate.to_string()
-    }
-}
-
-impl TryFrom<String> for Bandwidth {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        text.parse()
-    }
-}
+units::quantity_as_text!(Bandwidth);
 
 #[cfg(test)]
 mod tests {

@@ -399,7 +399,13 @@ mod tests {
     fn incremental_counters_match_a_recount() {
         let scenario = Scenario::parse(SCENARIO, "loop.toml").expect("valid");
         let mut simulation = Simulation::new(&scenario);
-        let step = SimDuration::from_hours(7);
+        run_checking_counters(&mut simulation, SimDuration::from_hours(7));
+        assert_eq!(simulation.ledger.backups().len(), 15);
+    }
+
+    /// Runs to the end in steps, checking after each that the incremental counters
+    /// match a recount and that the online list matches the online flags.
+    fn run_checking_counters(simulation: &mut Simulation<'_>, step: SimDuration) {
         let mut checkpoint = SimTime::ZERO;
         while checkpoint < simulation.end {
             checkpoint = checkpoint.after(step);
@@ -413,7 +419,6 @@ mod tests {
             let listed = simulation.population.online_peers().len();
             assert_eq!(listed, online.iter().filter(|&&up| up).count());
         }
-        assert_eq!(simulation.ledger.backups().len(), 15);
     }
 
     #[test]
@@ -424,18 +429,7 @@ mod tests {
         ) + "[repair]\npolicy = \"eager\"\naudit_interval = \"2h\"\nloss_timeout = \"4h\"\n";
         let scenario = Scenario::parse(&text, "repair.toml").expect("valid");
         let mut simulation = Simulation::new(&scenario);
-        let step = SimDuration::from_hours(5);
-        let mut checkpoint = SimTime::ZERO;
-        while checkpoint < simulation.end {
-            checkpoint = checkpoint.after(step);
-            simulation.run_until(checkpoint);
-            let online = &simulation.population.online;
-            assert_eq!(
-                simulation.ledger.restorable_stripes(),
-                simulation.ledger.recount_restorable_stripes(online),
-                "at {checkpoint:?}"
-            );
-        }
+        run_checking_counters(&mut simulation, SimDuration::from_hours(5));
         assert!(simulation.recorder.repairs > 0);
         assert!(!simulation.recorder.repair_latencies_us.is_empty());
 

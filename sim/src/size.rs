@@ -70,19 +70,7 @@ impl std::fmt::Display for ByteSize {
     }
 }
 
-impl From<ByteSize> for String {
-    fn from(size: ByteSize) -> Self {
-        size.to_string()
-    }
-}
-
-impl TryFrom<String> for ByteSize {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        text.parse()
-    }
-}
+units::quantity_as_text!(ByteSize);
 
 #[cfg(test)]
 mod tests {

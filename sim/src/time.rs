@@ -113,19 +113,7 @@ impl std::fmt::Display for SimDuration {
     }
 }
 
-impl From<SimDuration> for String {
-    fn from(duration: SimDuration) -> Self {
-        duration.to_string()
-    }
-}
-
-impl TryFrom<String> for SimDuration {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        text.parse()
-    }
-}
+units::quantity_as_text!(SimDuration);
 
 #[cfg(test)]
 mod tests {

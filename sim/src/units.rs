@@ -34,6 +34,27 @@ pub fn format(value: u64, units: &[(&str, u64)]) -> Option<String> {
         .map(|(name, scale)| format!("{}{name}", value / scale))
 }
 
+/// Implements the conversions to and from `String` through which serde reads and
+/// writes a quantity type as text, given its `Display` and `FromStr`.
+macro_rules! quantity_as_text {
+    ($quantity:ty) => {
+        impl From<$quantity> for String {
+            fn from(quantity: $quantity) -> Self {
+                quantity.to_string()
+            }
+        }
+
+        impl TryFrom<String> for $quantity {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<Self, Self::Error> {
+                text.parse()
+            }
+        }
+    };
+}
+pub(crate) use quantity_as_text;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -379,7 +379,12 @@ fn link_latency_and_bandwidth_reach_restores() {
 
 #[test]
 fn partition_cuts_restores_until_healed() {
-    let text = r#"
+    assert_cut_holds_until_healed(CUT_SCENARIO);
+}
+
+/// Owners in region "home", where no peer has room, and every shard in region
+/// "remote", which a partition cuts off from day 2 to day 4.
+const CUT_SCENARIO: &str = r#"
 name = "cut"
 seed = 4
 duration = "6d"
@@ -409,45 +414,20 @@ action = "partition"
 regions = ["home"]
 duration = "2d"
 "#;
-    assert_cut_holds_until_healed(text);
-}
 
 #[test]
 fn partition_cuts_a_zone_off_its_region() {
     // The owners sit in region "home" outside any zone, where no peer has room, so
     // every shard lands in zone "home-b", which the partition cuts off on its own.
-    let text = r#"
-name = "zone-cut"
-seed = 4
-duration = "6d"
-[[peers]]
-region = "home"
-count = 5
-capacity = "1B"
-[[peers]]
-region = "home"
-zone = "home-b"
-count = 20
-capacity = "1GiB"
-[workload]
-owners = 4
-owner_region = "home"
-backups_per_owner = 1
-interval = "12h"
-size_min = "4MiB"
-size_max = "8MiB"
-[engine]
-k = 3
-n = 5
-[drills]
-interval = "6h"
-[[timeline]]
-at = "2d"
-action = "partition"
-zones = ["home-b"]
-duration = "2d"
-"#;
-    assert_cut_holds_until_healed(text);
+    let text = CUT_SCENARIO
+        .replace(
+            "region = \"remote\"",
+            "region = \"home\"\nzone = \"home-b\"",
+        )
+        .replace("regions = [\"home\"]", "zones = [\"home-b\"]");
+    assert!(text.contains("zone = \"home-b\""));
+    assert!(text.contains("zones = [\"home-b\"]"));
+    assert_cut_holds_until_healed(&text);
 }
 
 /// Runs a scenario whose owners' shards all sit behind a partition from day 2 to day 4
