@@ -78,6 +78,8 @@ pub struct Simulation<'a> {
     ledger: Ledger,
     recorder: Recorder,
     events: u64,
+    /// Whether the timeline's sample at the end has been taken.
+    sampled_end: bool,
     /// Consecutive failed repair attempts of each backup, for the retry backoff.
     repair_attempts: Vec<u32>,
     /// Per scripted event, the state of its overload cascade.
@@ -143,6 +145,7 @@ impl<'a> Simulation<'a> {
             ledger: Ledger::new(params.k(), params.n()),
             recorder: Recorder::default(),
             events: 0,
+            sampled_end: false,
             repair_attempts: Vec::new(),
             landings: Vec::new(),
             free_landings: Vec::new(),
@@ -191,6 +194,8 @@ impl<'a> Simulation<'a> {
     }
 
     /// Processes every event up to and including `until`, which is capped at the end.
+    /// Reaching the end takes the timeline's last sample, even when the sample interval
+    /// does not divide the duration, so the timeline's drill counts add up.
     pub fn run_until(&mut self, until: SimTime) {
         let until = until.min(self.end);
         while let Some(time) = self.queue.peek_time() {
@@ -203,6 +208,17 @@ impl<'a> Simulation<'a> {
             self.events += 1;
             self.handle(event);
         }
+        if until == self.end && !self.sampled_end {
+            self.now = self.end;
+            self.take_sample();
+            self.sampled_end = true;
+        }
+    }
+
+    fn take_sample(&mut self) {
+        let below = self.stripes_below_threshold();
+        self.recorder
+            .sample(self.now, &self.population, &self.ledger, below);
     }
 
     fn handle(&mut self, event: Event) {
@@ -231,14 +247,12 @@ impl<'a> Simulation<'a> {
                 self.schedule_arrival(group);
             }
             Event::Sample => {
-                let below = self.stripes_below_threshold();
-                self.recorder
-                    .sample(self.now, &self.population, &self.ledger, below);
-                // The last sample falls at the end even when the interval does not
-                // divide the duration, so the timeline's drill counts add up.
-                if self.now < self.end {
-                    let next = self.now.after(self.scenario.report.sample_interval);
-                    self.queue.push(next.min(self.end), Event::Sample);
+                self.take_sample();
+                // The sample at the end is taken after the loop, once every event of
+                // that instant has run.
+                let next = self.now.after(self.scenario.report.sample_interval);
+                if next < self.end {
+                    self.queue.push(next, Event::Sample);
                 }
             }
         }

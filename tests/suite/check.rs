@@ -103,7 +103,30 @@ fn every_library_scenario_runs() {
         ];
         let output = shardsim(&repository(), &args);
         assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
-        assert!(report.join("summary.csv").is_file(), "{name}");
+
+        // The last timeline sample sees the world the summary describes.
+        let mut summary = csv::Reader::from_path(report.join("summary.csv")).expect("summary");
+        let header = summary.headers().expect("header").clone();
+        let row = summary
+            .records()
+            .next()
+            .expect("one row")
+            .expect("readable row");
+        let column = |name: &str| header.iter().position(|column| column == name).expect(name);
+        let at_end = &row[column("backups_restorable_at_end")];
+
+        let mut timeline = csv::Reader::from_path(report.join("timeline.csv")).expect("timeline");
+        let header = timeline.headers().expect("header").clone();
+        let last = timeline
+            .records()
+            .last()
+            .expect("samples")
+            .expect("readable row");
+        let restorable = header
+            .iter()
+            .position(|column| column == "backups_restorable")
+            .expect("backups_restorable");
+        assert_eq!(&last[restorable], at_end, "{name}");
     }
 }
 

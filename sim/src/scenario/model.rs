@@ -288,6 +288,7 @@ fn default_materialised_shard_size() -> ByteSize {
 #[serde(deny_unknown_fields)]
 pub struct Drills {
     /// Time between two drills of one backup.
+    #[serde(default = "default_drill_interval")]
     pub interval: SimDuration,
     /// Longest a restore, drill or burst, may take in virtual time; one that would take
     /// longer counts as failed.
@@ -298,10 +299,14 @@ pub struct Drills {
 impl Default for Drills {
     fn default() -> Self {
         Self {
-            interval: SimDuration::from_hours(24),
+            interval: default_drill_interval(),
             timeout: default_restore_timeout(),
         }
     }
+}
+
+fn default_drill_interval() -> SimDuration {
+    SimDuration::from_hours(24)
 }
 
 fn default_restore_timeout() -> SimDuration {
@@ -313,15 +318,20 @@ fn default_restore_timeout() -> SimDuration {
 #[serde(deny_unknown_fields)]
 pub struct ReportSettings {
     /// Time between two rows of timeline.csv.
+    #[serde(default = "default_sample_interval")]
     pub sample_interval: SimDuration,
 }
 
 impl Default for ReportSettings {
     fn default() -> Self {
         Self {
-            sample_interval: SimDuration::from_hours(1),
+            sample_interval: default_sample_interval(),
         }
     }
+}
+
+fn default_sample_interval() -> SimDuration {
+    SimDuration::from_hours(1)
 }
 
 /// Outcomes a run must reach; a missed one makes `shardsim run` exit with code 1.

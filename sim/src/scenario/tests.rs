@@ -736,3 +736,12 @@ fn type_errors_get_hints_for_their_key() {
         between.message
     );
 }
+
+#[test]
+fn partial_tables_keep_their_defaults() {
+    let text = format!("{VALID}\n[drills]\ntimeout = \"2d\"\n[report]\n");
+    let scenario = Scenario::parse(&text, "unit.toml").expect("valid");
+    assert_eq!(scenario.drills.interval, SimDuration::from_hours(24));
+    assert_eq!(scenario.drills.timeout, SimDuration::from_hours(48));
+    assert_eq!(scenario.report.sample_interval, SimDuration::from_hours(1));
+}
