@@ -80,8 +80,9 @@ impl Ledger {
         u32::try_from(self.stripe_backup.len()).expect("fewer than 2^32 stripes")
     }
 
-    /// Records a placed backup. `holders[i]` holds `shards[i]`, or is [`NO_HOLDER`];
-    /// every holder is online at this moment.
+    /// Records a new backup. `holders[i]` holds `shards[i]`, or is [`NO_HOLDER`] while
+    /// its upload is under way or when it found no holder; every holder is online at
+    /// this moment.
     pub fn add_backup(&mut self, mut entry: BackupEntry, shards: Vec<Vec<u8>>, holders: &[PeerId]) {
         let n = usize::from(self.n);
         let backup = u32::try_from(self.backups.len()).expect("fewer than 2^32 backups");
@@ -173,6 +174,13 @@ impl Ledger {
         self.peer_changed(&[shard], true);
     }
 
+    /// Counts a first placement of shard `shard` as landed on its backup's entry.
+    pub fn count_placed(&mut self, shard: u32) {
+        let stripe = shard as usize / usize::from(self.n);
+        let backup = self.stripe_backup[stripe] as usize;
+        self.backups[backup].shards_placed += 1;
+    }
+
     /// The stored bytes of shard `shard`, independent of its holder. Repair hashes
     /// them to check what it would read.
     pub fn shard_bytes(&self, shard: u32) -> &[u8] {
@@ -181,13 +189,25 @@ impl Ledger {
 
     /// Backups with a stripe whose shards on peers that have not left number fewer than
     /// k: no return of an offline peer can make them restorable again.
-    pub fn permanently_lost(&self, departed: &[bool]) -> u64 {
+    /// A shard in flight counts as present on its new holder, which `landing_holder`
+    /// returns.
+    pub fn permanently_lost(
+        &self,
+        departed: &[bool],
+        landing_holder: &dyn Fn(u32) -> Option<PeerId>,
+    ) -> u64 {
         let n = usize::from(self.n);
+        let present_on = |holder: PeerId| holder != NO_HOLDER && !departed[holder as usize];
         let mut lost = vec![false; self.backups.len()];
         for (stripe, holders) in self.shard_holder.chunks(n).enumerate() {
             let present = holders
                 .iter()
-                .filter(|&&h| h != NO_HOLDER && !departed[h as usize])
+                .enumerate()
+                .filter(|&(position, &holder)| {
+                    let shard =
+                        u32::try_from(stripe * n + position).expect("fewer than 2^32 shards");
+                    present_on(holder) || landing_holder(shard).is_some_and(present_on)
+                })
                 .count();
             if present < usize::from(self.k) {
                 lost[self.stripe_backup[stripe] as usize] = true;

@@ -111,6 +111,8 @@ pub struct Summary {
     pub shards_placed: u64,
     /// Shards that did not.
     pub shards_unplaced: u64,
+    /// Shards whose first upload was still under way when the run ended.
+    pub shards_in_flight: u64,
     /// Logical bytes stored on peers.
     pub stored_bytes: u64,
     /// Logical bytes uploaded to place shards.

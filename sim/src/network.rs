@@ -1,9 +1,10 @@
 //! The network of regions and zones: a petgraph graph whose edges are links with a
 //! latency and a bandwidth, and which partitions cut.
 //!
-//! Each region is a node, and each zone a node joined to its region's by a link of
-//! half the local latency and no bandwidth limit, so two peers of one region are the
-//! local latency apart whether or not they share a zone, and a partition can cut a
+//! Each region is a node, and each zone a node joined to its region's by a link of the
+//! local latency and no bandwidth limit. Peers at one node, one zone or the region
+//! outside its zones, are one local latency apart; peers in different zones of one
+//! region are two, as traffic between zones crosses the region. A partition can cut a
 //! zone off on its own. Regions are numbered first, then zones.
 //!
 //! A transfer between two regions follows the path of lowest total latency, and of
@@ -68,7 +69,7 @@ impl Network {
             }
         }
         let zone_link = LinkCost {
-            latency_us: settings.local_latency.0 / 2,
+            latency_us: settings.local_latency.0,
             bandwidth: Bandwidth(u64::MAX),
         };
         for (offset, &(_, region)) in zones.iter().enumerate() {

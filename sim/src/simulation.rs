@@ -5,6 +5,7 @@
 //! the scenario's duration stay in the queue unprocessed.
 
 mod backups;
+mod landing;
 mod overload;
 mod rebuild;
 mod record;
@@ -55,8 +56,8 @@ enum Event {
     OverloadRound(u32),
     /// A peer downed by an overload cascade recovers.
     PeerRecovers(PeerId),
-    /// The upload of a repaired shard, in this slot of the landings, ends.
-    RepairLands(u32),
+    /// The upload of a shard, in this slot of the landings, ends.
+    UploadLands(u32),
     /// The timeline takes a sample.
     Sample,
 }
@@ -84,8 +85,8 @@ pub struct Simulation<'a> {
     repair_attempts: Vec<u32>,
     /// Per scripted event, the state of its overload cascade.
     overloads: Vec<overload::Overload>,
-    /// Repaired shards whose upload has not landed, by slot; a free slot is `None`.
-    landings: Vec<Option<rebuild::Landing>>,
+    /// Shards whose upload has not landed, by slot; a free slot is `None`.
+    landings: Vec<Option<landing::Landing>>,
     /// Free slots of `landings`, reused before it grows.
     free_landings: Vec<u32>,
     /// The slot in `landings` of each shard in flight, by shard id.
@@ -233,7 +234,7 @@ impl<'a> Simulation<'a> {
             Event::CascadeHop(index, region) => self.cascade(index as usize, usize::from(region)),
             Event::OverloadRound(index) => self.overload_round(index as usize),
             Event::PeerRecovers(peer) => self.peer_recovers(peer),
-            Event::RepairLands(slot) => self.land_repair(slot as usize),
+            Event::UploadLands(slot) => self.land_upload(slot as usize),
             Event::RegionRecovers(region) => {
                 self.population.region_outages[usize::from(region)] -= 1;
                 self.refresh_region(Some(usize::from(region)));
@@ -355,11 +356,23 @@ impl<'a> Simulation<'a> {
 
     /// Consumes the run and assembles its outcome.
     pub fn finish(self) -> RunOutcome {
+        let landing_holder = |shard| self.landing_holder(shard);
+        let backups_lost = self
+            .ledger
+            .permanently_lost(&self.population.departed, &landing_holder);
+        let shards_in_flight = self
+            .landings
+            .iter()
+            .flatten()
+            .filter(|landing| landing.is_placement())
+            .count() as u64;
         self.recorder.finish(record::Finish {
             scenario: self.scenario,
             population: &self.population,
             ledger: &self.ledger,
             events: self.events,
+            backups_lost,
+            shards_in_flight,
         })
     }
 }

@@ -26,6 +26,12 @@ fn run_outcome_is_consistent() {
         .sum();
     assert_eq!(timeline_drills, drills);
 
+    // Every shard is placed, found no holder, or is on its way at the end.
+    assert_eq!(
+        summary.shards_placed + summary.shards_unplaced + summary.shards_in_flight,
+        summary.stripes * u64::from(summary.n)
+    );
+
     // Logical bytes are charged at the logical size: n / k times the backup size.
     let logical: u64 = outcome.backups.iter().map(|b| b.size_bytes).sum();
     let stored = summary.stored_bytes as f64;
@@ -597,4 +603,46 @@ fn restore_bursts_compete_for_peers() {
         all > 2.0 * few,
         "{all} s for all owners vs {few} s for a tenth"
     );
+}
+
+#[test]
+fn shards_count_once_their_upload_lands() {
+    // 16 MiB coded 2 of 4 is 32 shards of 1 MiB, sent stripe by stripe through a
+    // 10 kbit/s uplink at 839 s each. The last stripe has its k = 2 shards once 30 have
+    // landed, after 25,166 s (6.99 h), so the drills at 1 h to 6 h fail.
+    let text = r#"
+name = "uplink"
+seed = 3
+duration = "1d"
+[[peers]]
+region = "eu"
+count = 20
+capacity = "1GiB"
+[workload]
+owners = 1
+owner_upload = "10kbit/s"
+backups_per_owner = 1
+interval = "1d"
+size_min = "16MiB"
+size_max = "16MiB"
+[engine]
+k = 2
+n = 4
+[drills]
+interval = "1h"
+"#;
+    let outcome = run(&Scenario::parse(text, "uplink.toml").expect("valid"));
+    let summary = &outcome.summary;
+    assert_eq!(summary.shards_placed, 32);
+    assert_eq!(summary.shards_in_flight, 0);
+    assert_eq!(summary.drills_failed, 6);
+    assert_eq!(summary.drills_passed, 18);
+
+    let restorable_from = outcome
+        .timeline
+        .iter()
+        .find(|row| row.backups_restorable == 1)
+        .expect("the backup becomes restorable")
+        .time_s;
+    assert_eq!(restorable_from, 7 * 3_600);
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::error::ReportError;
 use crate::metrics::{BackupRow, RunOutcome, TimelineRow};
 
-const SUMMARY_COLUMNS: [&str; 42] = [
+const SUMMARY_COLUMNS: [&str; 43] = [
     "scenario",
     "scenario_hash",
     "shardsim_version",
@@ -23,6 +23,7 @@ const SUMMARY_COLUMNS: [&str; 42] = [
     "stripes",
     "shards_placed",
     "shards_unplaced",
+    "shards_in_flight",
     "stored_bytes",
     "upload_bytes",
     "drill_download_bytes",
@@ -110,6 +111,7 @@ pub(super) fn write_summary(path: &Path, outcome: &RunOutcome) -> Result<(), Rep
         s.stripes.to_string(),
         s.shards_placed.to_string(),
         s.shards_unplaced.to_string(),
+        s.shards_in_flight.to_string(),
         s.stored_bytes.to_string(),
         s.upload_bytes.to_string(),
         s.drill_download_bytes.to_string(),

@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 
+use super::landing::Upload;
 use super::{Event, Simulation};
 use crate::ledger::{BackupEntry, NO_HOLDER};
 use crate::placement;
@@ -23,16 +24,6 @@ impl Simulation<'_> {
         assert_eq!(created.manifest.stripes.len(), layout.stripes);
 
         let holders = self.place(&layout, owner as usize);
-        let mut pieces: Vec<(u32, u64)> = holders
-            .iter()
-            .enumerate()
-            .filter(|&(_, &holder)| holder != NO_HOLDER)
-            .map(|(offset, &holder)| {
-                let stripe = offset / scenario.engine.n as usize;
-                (holder, layout.shard_bytes_of(stripe))
-            })
-            .collect();
-        self.send_from_owner(owner as usize, self.now, &mut pieces);
         let entry = BackupEntry {
             owner,
             created: self.now,
@@ -48,13 +39,26 @@ impl Simulation<'_> {
         };
         let backup = u32::try_from(self.ledger.backups().len()).expect("fewer than 2^32 backups");
         let first_shard = self.ledger.next_stripe() as usize * scenario.engine.n as usize;
-        for (offset, &holder) in holders.iter().enumerate() {
-            if holder != NO_HOLDER {
-                let shard = u32::try_from(first_shard + offset).expect("fewer than 2^32 shards");
-                self.population.held_shards[holder as usize].push(shard);
-            }
+        self.ledger
+            .add_backup(entry, created.shards, &vec![NO_HOLDER; holders.len()]);
+
+        // Every shard counts as stored once its upload lands.
+        let n = scenario.engine.n as usize;
+        let placed: Vec<(usize, u32, u64)> = holders
+            .iter()
+            .enumerate()
+            .filter(|&(_, &holder)| holder != NO_HOLDER)
+            .map(|(offset, &holder)| (offset, holder, layout.shard_bytes_of(offset / n)))
+            .collect();
+        let pieces: Vec<(u32, u64)> = placed
+            .iter()
+            .map(|&(_, holder, bytes)| (holder, bytes))
+            .collect();
+        let arrivals = self.send_from_owner(owner as usize, self.now, &pieces);
+        for (&(offset, holder, bytes), arrives) in placed.iter().zip(arrivals) {
+            let shard = u32::try_from(first_shard + offset).expect("fewer than 2^32 shards");
+            self.start_upload(shard, holder, bytes, arrives, Upload::Placement);
         }
-        self.ledger.add_backup(entry, created.shards, &holders);
 
         self.queue.push(
             self.now.after(scenario.drills.interval),
@@ -89,6 +93,8 @@ impl Simulation<'_> {
                 &mut self.placement_rng,
                 &mut holders,
             );
+            // Placement reserves each holder's room as it goes, so one peer is not
+            // chosen for more than it can take.
             let placed = holders[holders.len() - found..].to_vec();
             for peer in placed {
                 self.population.store(peer, bytes);

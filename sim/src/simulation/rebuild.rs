@@ -3,29 +3,16 @@
 //!
 //! New holders are online peers with room, reachable from the owner, that hold no
 //! shard of the stripe. The transfers queue like any other (see the transfer module),
-//! and a new copy counts only once its upload has landed. Until then the old holder
-//! keeps its copy, the new holder's room stays reserved, and the shard is in flight,
-//! so no other audit repairs it again. An upload whose new holder is offline or gone
-//! when it lands fails, and the next audit retries. Repair bytes are counted at logical
-//! size: k shards downloaded and one upload per replaced shard.
+//! and a new copy counts once its upload lands (see the landing module). Repair bytes
+//! are counted at logical size: k shards downloaded and one upload per replaced shard.
 
 use shardsim_engine::Digest;
 
-use super::{Event, Simulation};
+use super::Simulation;
+use super::landing::Upload;
 use crate::ledger::NO_HOLDER;
 use crate::placement;
-use crate::population::PeerId;
 use crate::workload::Layout;
-
-/// A repaired shard on its way to its new holder.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Landing {
-    shard: u32,
-    holder: PeerId,
-    bytes: u64,
-    /// When the repair started, for its latency.
-    started_us: u64,
-}
 
 impl Simulation<'_> {
     /// Rebuilds one stripe's lost shards and starts their uploads to new holders;
@@ -66,6 +53,9 @@ impl Simulation<'_> {
                 self.is_lost(holders[position]) && !self.in_flight.contains_key(&shard_id(position))
             })
             .collect();
+        if lost.is_empty() {
+            return true;
+        }
         let mut chosen = Vec::with_capacity(lost.len());
         let mut exclude: Vec<u32> = holders
             .iter()
@@ -84,35 +74,24 @@ impl Simulation<'_> {
             &mut chosen,
         );
 
+        // With no new holder to take a shard, the owner reads nothing.
+        if found == 0 {
+            self.recorder.repair_failures += 1;
+            return false;
+        }
+
         let mut sources: Vec<(u32, u64)> = readable
             .iter()
             .map(|&position| (holders[position], bytes))
             .collect();
         let rebuilt = self.fetch_to_owner(owner, &mut sources);
-        for (&position, &holder) in lost.iter().zip(&chosen) {
-            // Each upload gets its own arrival time, queued behind the others.
-            let mut upload = vec![(holder, bytes)];
-            let landed = self.send_from_owner(owner, rebuilt, &mut upload);
-            let shard = shard_id(position);
+        let uploads: Vec<(u32, u64)> = chosen.iter().map(|&holder| (holder, bytes)).collect();
+        let arrivals = self.send_from_owner(owner, rebuilt, &uploads);
+        let started_us = self.now.0;
+        for ((&position, &holder), arrives) in lost.iter().zip(&chosen).zip(arrivals) {
+            let upload = Upload::Repair { started_us };
             self.population.store(holder, bytes);
-            let landing = Landing {
-                shard,
-                holder,
-                bytes,
-                started_us: self.now.0,
-            };
-            let slot = match self.free_landings.pop() {
-                Some(slot) => {
-                    self.landings[slot as usize] = Some(landing);
-                    slot
-                }
-                None => {
-                    self.landings.push(Some(landing));
-                    u32::try_from(self.landings.len() - 1).expect("fewer than 2^32 uploads")
-                }
-            };
-            self.in_flight.insert(shard, slot);
-            self.queue.push(landed, Event::RepairLands(slot));
+            self.start_upload(shard_id(position), holder, bytes, arrives, upload);
         }
 
         self.recorder.repair_bytes += bytes * (k + found) as u64;
@@ -123,46 +102,5 @@ impl Simulation<'_> {
             return false;
         }
         true
-    }
-
-    /// New holders of the stripe's shards in flight, which must not get another shard
-    /// of it.
-    pub(super) fn in_flight_holders(&self, global: usize, n: usize) -> Vec<PeerId> {
-        let first = u32::try_from(global * n).expect("fewer than 2^32 shards");
-        let last = first + u32::try_from(n).expect("n <= 256");
-        self.in_flight
-            .range(first..last)
-            .filter_map(|(_, &slot)| self.landings[slot as usize].map(|landing| landing.holder))
-            .collect()
-    }
-
-    /// Completes the upload in slot `slot` of the landings: the new holder takes the
-    /// shard from its old holder, or, if it is offline or gone, the upload fails.
-    pub(super) fn land_repair(&mut self, slot: usize) {
-        let landing = self.landings[slot]
-            .take()
-            .expect("each landing is scheduled once");
-        self.in_flight.remove(&landing.shard);
-        self.free_landings
-            .push(u32::try_from(slot).expect("slots are numbered in u32"));
-        let new_holder = landing.holder as usize;
-        if !self.population.online[new_holder] {
-            self.population.release(landing.holder, landing.bytes);
-            self.recorder.repair_failures += 1;
-            return;
-        }
-
-        let previous = self.ledger.holder(landing.shard);
-        if previous != NO_HOLDER {
-            let peer = previous as usize;
-            self.population.held_shards[peer].retain(|&held| held != landing.shard);
-            self.population.release(previous, landing.bytes);
-        }
-        self.ledger
-            .move_shard(landing.shard, landing.holder, &self.population.online);
-        self.population.held_shards[new_holder].push(landing.shard);
-        self.recorder
-            .repair_latencies_us
-            .push(self.now.0 - landing.started_us);
     }
 }

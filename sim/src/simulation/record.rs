@@ -50,6 +50,10 @@ pub(super) struct Finish<'a> {
     pub population: &'a Population,
     pub ledger: &'a Ledger,
     pub events: u64,
+    /// Backups that can never be restored again, counted by the simulation.
+    pub backups_lost: u64,
+    /// First placements whose upload has not landed.
+    pub shards_in_flight: u64,
 }
 
 impl Recorder {
@@ -112,6 +116,8 @@ impl Recorder {
             population,
             ledger,
             events,
+            backups_lost,
+            shards_in_flight,
         } = world;
         let backups = backup_rows(ledger);
         let fractions: Vec<f64> = self
@@ -140,6 +146,7 @@ impl Recorder {
             stripes: ledger.stripe_count(),
             shards_placed,
             shards_unplaced: self.shards_unplaced,
+            shards_in_flight,
             stored_bytes: population.used_bytes.iter().sum(),
             upload_bytes: self.upload_bytes,
             drill_download_bytes: self.drill_download_bytes,
@@ -149,7 +156,7 @@ impl Recorder {
             restorable_fraction_mean: mean(&fractions),
             restorable_fraction_min: fractions.iter().copied().reduce(f64::min),
             backups_restorable_at_end: ledger.restorable_backups(),
-            backups_lost: ledger.permanently_lost(&population.departed),
+            backups_lost,
             repairs: self.repairs,
             repair_failures: self.repair_failures,
             repair_bytes: self.repair_bytes,

@@ -128,53 +128,46 @@ impl Simulation<'_> {
         SimTime(done.max(received))
     }
 
-    /// Moves `pieces`, each a receiving peer and its logical bytes, from `owner`,
-    /// starting at `start`, and returns when the last byte has arrived. Peers the
-    /// owner cannot reach receive nothing.
+    /// Sends `pieces`, each a receiving peer and its logical bytes, from `owner` one
+    /// after another, starting at `start`, and returns when each arrives, in order. A
+    /// piece for a peer the owner cannot reach never arrives: its time is the end of
+    /// representable time.
     pub(super) fn send_from_owner(
         &mut self,
         owner: usize,
         start: SimTime,
-        pieces: &mut Vec<(u32, u64)>,
-    ) -> SimTime {
-        merge_by_peer(pieces);
-        let owner_region = self.owner_region[owner];
-        let total: u64 = pieces.iter().map(|&(_, bytes)| bytes).sum();
+        pieces: &[(u32, u64)],
+    ) -> Vec<SimTime> {
+        let owner_node = self.owner_region[owner];
         let upload = self.scenario.workload.owner_upload;
-        let sent = occupy(
-            &mut self.transfers.owner_upload_free[owner],
-            start.0,
-            upload.micros_for(total),
-        );
-
-        let mut done = start.0;
-        for &(receiver, bytes) in pieces.iter() {
+        let mut arrivals = Vec::with_capacity(pieces.len());
+        for &(receiver, bytes) in pieces {
             let peer = receiver as usize;
-            let region = usize::from(self.population.node[peer]);
-            let Some(path) = self.network.path(owner_region, region) else {
+            let node = usize::from(self.population.node[peer]);
+            let Some(path) = self.network.path(owner_node, node) else {
+                arrivals.push(SimTime(u64::MAX));
                 continue;
             };
             let (_, download) = self.population.bandwidth(receiver);
             let transfers = &mut self.transfers;
             transfers.cover(peer);
 
-            let begin = start.0.saturating_add(path.latency_us);
+            let sent = occupy(
+                &mut transfers.owner_upload_free[owner],
+                start.0,
+                upload.micros_for(bytes),
+            );
+            let crossed =
+                transfers.cross(owner_node, node, start.0, path.bandwidth.micros_for(bytes));
             let received = occupy(
                 &mut transfers.peer_download_free[peer],
-                begin,
+                start.0,
                 download.micros_for(bytes),
             );
-            let crossed = transfers.cross(
-                owner_region,
-                region,
-                start.0,
-                path.bandwidth.micros_for(bytes),
-            );
-            done = done
-                .max(received)
-                .max(crossed.saturating_add(path.latency_us));
+            let done = sent.max(crossed).max(received);
+            arrivals.push(SimTime(done.saturating_add(path.latency_us)));
         }
-        SimTime(done.max(sent))
+        arrivals
     }
 }
 
