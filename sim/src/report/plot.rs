@@ -106,7 +106,7 @@ fn recovery(outcome: &RunOutcome) -> Figure {
         .iter()
         .filter_map(|row| Some((days(row), row.restorable_fraction()?)))
         .collect();
-    let restorable = binned(&restorable, run_days(outcome), Combine::Mean);
+    let restorable = binned(&restorable, run_days(outcome), Combine::Min);
     Figure {
         title: title("Recovery over time", outcome),
         y_desc: "fraction (0 to 1)",
@@ -127,14 +127,14 @@ fn recovery(outcome: &RunOutcome) -> Figure {
 }
 
 fn durability(outcome: &RunOutcome) -> Figure {
-    let of_stripes = |count: fn(&TimelineRow) -> u64| -> Vec<(f64, f64)> {
+    let of_stripes = |count: fn(&TimelineRow) -> u64, combine| -> Vec<(f64, f64)> {
         let fractions: Vec<(f64, f64)> = outcome
             .timeline
             .iter()
             .filter(|row| row.stripes_created > 0)
             .map(|row| (days(row), count(row) as f64 / row.stripes_created as f64))
             .collect();
-        binned(&fractions, run_days(outcome), Combine::Mean)
+        binned(&fractions, run_days(outcome), combine)
     };
     Figure {
         title: title("Durability", outcome),
@@ -144,12 +144,12 @@ fn durability(outcome: &RunOutcome) -> Figure {
             Series {
                 label: "stripes restorable now",
                 colour: BLUE,
-                points: of_stripes(|row| row.stripes_restorable),
+                points: of_stripes(|row| row.stripes_restorable, Combine::Min),
             },
             Series {
                 label: "stripes below the repair threshold",
                 colour: RED,
-                points: of_stripes(|row| row.stripes_below_threshold),
+                points: of_stripes(|row| row.stripes_below_threshold, Combine::Max),
             },
         ],
     }
@@ -206,39 +206,64 @@ fn restore_latency(outcome: &RunOutcome) -> Figure {
 enum Combine {
     Mean,
     Max,
+    Min,
     /// The sum over the span, divided by its length in days.
     PerDay,
 }
 
 /// Combines `points`, ordered by time in days, into at most [`BINS`] equal spans of
 /// `0..days`, each drawn at its middle. Spans without samples get no point, except
-/// that a rate of zero is drawn for them.
+/// that a rate of zero is drawn for them. With no more points than spans, the points
+/// stay as they are, and a rate divides each by the time since the one before.
 fn binned(points: &[(f64, f64)], days: f64, combine: Combine) -> Vec<(f64, f64)> {
     if days <= 0.0 || points.is_empty() {
         return Vec::new();
     }
-    let bins = points.len().min(BINS);
+    if points.len() <= BINS {
+        return match combine {
+            Combine::PerDay => per_day(points),
+            _ => points.to_vec(),
+        };
+    }
+    let bins = BINS;
     let width = days / bins as f64;
-    let mut sums = vec![(0.0, 0usize, f64::MIN); bins];
+    let mut spans = vec![(0.0, 0usize, f64::MIN, f64::MAX); bins];
     for &(x, y) in points {
         let bin = ((x / width) as usize).min(bins - 1);
-        let (sum, count, max) = &mut sums[bin];
+        let (sum, count, max, min) = &mut spans[bin];
         *sum += y;
         *count += 1;
         *max = max.max(y);
+        *min = min.min(y);
     }
-    sums.iter()
+    spans
+        .iter()
         .enumerate()
-        .filter_map(|(bin, &(sum, count, max))| {
+        .filter_map(|(bin, &(sum, count, max, min))| {
             let middle = (bin as f64 + 0.5) * width;
             match combine {
                 Combine::PerDay => Some((middle, sum / width)),
                 _ if count == 0 => None,
                 Combine::Mean => Some((middle, sum / count as f64)),
                 Combine::Max => Some((middle, max)),
+                Combine::Min => Some((middle, min)),
             }
         })
         .collect()
+}
+
+/// Each amount divided by the days since the previous point, or since 0 for the first;
+/// a point with no time before it is left out.
+fn per_day(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut previous = 0.0;
+    let mut rates = Vec::with_capacity(points.len());
+    for &(x, y) in points {
+        if x > previous {
+            rates.push((x, y / (x - previous)));
+        }
+        previous = x;
+    }
+    rates
 }
 
 fn run_days(outcome: &RunOutcome) -> f64 {
@@ -254,6 +279,7 @@ fn draw_figure<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let days = run_days(outcome);
+    let (unit, per_day) = time_unit(days);
     let highest = figure
         .series
         .iter()
@@ -267,10 +293,10 @@ fn draw_figure<DB: DrawingBackend>(
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(72)
-        .build_cartesian_2d(0.0..days.max(f64::MIN_POSITIVE), 0.0..y_max)?;
+        .build_cartesian_2d(0.0..(days * per_day).max(f64::MIN_POSITIVE), 0.0..y_max)?;
     chart
         .configure_mesh()
-        .x_desc("virtual time (days)")
+        .x_desc(format!("virtual time ({unit})"))
         .y_desc(figure.y_desc)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
@@ -278,10 +304,16 @@ fn draw_figure<DB: DrawingBackend>(
 
     for series in &figure.series {
         let style = series.colour.stroke_width(2);
+        let points = series.points.iter().map(|&(x, y)| (x * per_day, y));
         chart
-            .draw_series(LineSeries::new(series.points.iter().copied(), style))?
+            .draw_series(LineSeries::new(points, style))?
             .label(series.label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
+    }
+    if figure.series.iter().all(|series| series.points.is_empty()) {
+        let (width, height) = root.dim_in_pixel();
+        let centre = (width as i32 / 2 - 120, height as i32 / 2);
+        root.draw(&Text::new("no data in this run", centre, (FONT, 20)))?;
     }
 
     chart
@@ -291,6 +323,20 @@ fn draw_figure<DB: DrawingBackend>(
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()
+}
+
+/// The unit of the time axis for a run of `days`, and how many of it make a day:
+/// days from two days on, then hours, minutes or seconds.
+fn time_unit(days: f64) -> (&'static str, f64) {
+    if days >= 2.0 {
+        ("days", 1.0)
+    } else if days * 24.0 >= 2.0 {
+        ("hours", 24.0)
+    } else if days * 1_440.0 >= 2.0 {
+        ("minutes", 1_440.0)
+    } else {
+        ("seconds", SECONDS_PER_DAY)
+    }
 }
 
 /// Cumulative share of drills passed, at each sample after the first drill.
@@ -314,20 +360,31 @@ mod tests {
 
     #[test]
     fn samples_combine_into_spans() {
-        let points: Vec<(f64, f64)> = (0..1000).map(|i| ((i as f64 + 0.5) / 100.0, 1.0)).collect();
+        let points: Vec<(f64, f64)> = (0..1000)
+            .map(|i| ((i as f64 + 0.5) / 100.0, 1.0 + 2.0 * (i % 2) as f64))
+            .collect();
         let rates = binned(&points, 10.0, Combine::PerDay);
         assert_eq!(rates.len(), BINS);
-        // Four samples of 1 per span of 0.04 days: 100 a day.
-        assert!(rates.iter().all(|&(_, rate)| (rate - 100.0).abs() < 1e-6));
+        // Four samples of 1, 3, 1 and 3 per span of 0.04 days: 200 a day.
+        assert!(rates.iter().all(|&(_, rate)| (rate - 200.0).abs() < 1e-6));
+        let spans = |combine| -> Vec<f64> {
+            binned(&points, 10.0, combine)
+                .iter()
+                .map(|&(_, y)| y)
+                .collect()
+        };
+        assert!(spans(Combine::Mean).iter().all(|&y| (y - 2.0).abs() < 1e-9));
+        assert!(spans(Combine::Max).iter().all(|&y| y == 3.0));
+        assert!(spans(Combine::Min).iter().all(|&y| y == 1.0));
+    }
 
-        let sparse = [(0.5, 2.0), (0.6, 4.0), (9.5, 8.0)];
+    #[test]
+    fn few_samples_stay_as_they_are() {
+        let points = [(0.0, 0.0), (0.5, 2.0), (1.0, 4.0)];
+        assert_eq!(binned(&points, 1.0, Combine::Mean), points.to_vec());
         assert_eq!(
-            binned(&sparse, 10.0, Combine::Mean),
-            vec![(5.0 / 3.0, 3.0), (25.0 / 3.0, 8.0)]
-        );
-        assert_eq!(
-            binned(&sparse, 10.0, Combine::Max),
-            vec![(5.0 / 3.0, 4.0), (25.0 / 3.0, 8.0)]
+            binned(&points, 1.0, Combine::PerDay),
+            vec![(0.5, 4.0), (1.0, 8.0)]
         );
     }
 }
