@@ -291,9 +291,8 @@ impl<'a> Simulation<'a> {
             .peer_changed(&self.population.held_shards[index], online);
     }
 
-    /// Takes a peer offline for good; the shards it held are lost with it.
-    // NOTE: its storage stays charged, so stored_bytes and storage_cost still count the
-    // shards of departed peers.
+    /// Takes a peer offline for good; the shards it held are lost with it, and its
+    /// storage is no longer charged.
     fn depart(&mut self, peer: PeerId) {
         let index = peer as usize;
         if self.population.departed[index] {
@@ -301,6 +300,8 @@ impl<'a> Simulation<'a> {
         }
         self.population.departed[index] = true;
         self.apply_state(peer);
+        let used = self.population.used_bytes[index];
+        self.population.release(peer, used);
         self.recorder.peers_departed += 1;
     }
 
@@ -507,7 +508,12 @@ mod tests {
         assert!((25..=40).contains(&departed), "{departed} departed");
         for peer in 0..population.len() {
             assert!(!(population.departed[peer] && population.online[peer]));
+            if population.departed[peer] {
+                assert_eq!(population.used_bytes[peer], 0, "peer {peer} left");
+            }
         }
+        let by_class: u64 = population.used_by_class.iter().sum();
+        assert_eq!(by_class, population.used_bytes.iter().sum::<u64>());
         assert_eq!(
             simulation.ledger.restorable_stripes(),
             simulation

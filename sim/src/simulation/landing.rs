@@ -96,7 +96,10 @@ impl Simulation<'_> {
             .push(u32::try_from(slot).expect("slots are numbered in u32"));
         let new_holder = landing.holder as usize;
         if !self.population.online[new_holder] {
-            self.population.release(landing.holder, landing.bytes);
+            // A departed peer's room was freed when it left.
+            if !self.population.departed[new_holder] {
+                self.population.release(landing.holder, landing.bytes);
+            }
             match landing.upload {
                 Upload::Placement => self.recorder.shards_unplaced += 1,
                 Upload::Repair { .. } => self.recorder.repair_failures += 1,
@@ -108,7 +111,9 @@ impl Simulation<'_> {
         if previous != NO_HOLDER {
             let peer = previous as usize;
             self.population.held_shards[peer].retain(|&held| held != landing.shard);
-            self.population.release(previous, landing.bytes);
+            if !self.population.departed[peer] {
+                self.population.release(previous, landing.bytes);
+            }
         }
         self.ledger
             .move_shard(landing.shard, landing.holder, &self.population.online);
