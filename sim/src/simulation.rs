@@ -74,7 +74,8 @@ pub struct Simulation<'a> {
     placement_rng: Stream,
     arrival_rng: Vec<Stream>,
     network: crate::network::Network,
-    /// Region index of each owner.
+    /// Region index of each owner, which is also its network node, since regions are
+    /// numbered first.
     owner_region: Vec<usize>,
     ledger: Ledger,
     recorder: Recorder,

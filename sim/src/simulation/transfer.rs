@@ -82,14 +82,14 @@ impl Simulation<'_> {
     pub(super) fn fetch_to_owner(&mut self, owner: usize, pieces: &mut Vec<(u32, u64)>) -> SimTime {
         merge_by_peer(pieces);
         let now = self.now.0;
-        let owner_region = self.owner_region[owner];
+        let owner_node = self.owner_region[owner];
         let mut done = now;
         let mut first_arrival = u64::MAX;
         let mut total = 0u64;
         for &(holder, bytes) in pieces.iter() {
             let peer = holder as usize;
-            let region = usize::from(self.population.node[peer]);
-            let Some(path) = self.network.path(region, owner_region) else {
+            let node = usize::from(self.population.node[peer]);
+            let Some(path) = self.network.path(node, owner_node) else {
                 continue;
             };
             let class = self.population.class(holder);
@@ -104,12 +104,8 @@ impl Simulation<'_> {
                 start,
                 upload.micros_for(bytes),
             );
-            let crossed = transfers.cross(
-                region,
-                owner_region,
-                start,
-                path.bandwidth.micros_for(bytes),
-            );
+            let crossed =
+                transfers.cross(node, owner_node, start, path.bandwidth.micros_for(bytes));
             done = done.max(uploaded.max(crossed).saturating_add(path.latency_us));
             first_arrival = first_arrival.min(start.saturating_add(path.latency_us));
             total += bytes;
