@@ -646,3 +646,65 @@ interval = "1h"
         .time_s;
     assert_eq!(restorable_from, 7 * 3_600);
 }
+
+#[test]
+fn failed_repairs_back_off_until_healthy() {
+    // Five peers hold the five shards of one stripe. One leaves at 24 h, and no other
+    // peer can take its shard until a sixth joins at 72 h. The owner retries after
+    // 1, 2, 4, 8 and 16 hours, at 25, 27, 31, 39 and 55 h, then after the one-day cap,
+    // at 79 h, when the repair succeeds and audits return to every 6 hours.
+    let text = r#"
+name = "backoff"
+seed = 2
+duration = "5d"
+[[peers]]
+region = "eu"
+count = 5
+capacity = "1GiB"
+[workload]
+owners = 1
+backups_per_owner = 1
+interval = "5d"
+size_min = "1MiB"
+size_max = "1MiB"
+[engine]
+k = 3
+n = 5
+[repair]
+policy = "eager"
+audit_interval = "6h"
+retry_backoff = "1h"
+[[timeline]]
+at = "1d"
+action = "mass_departure"
+fraction = 0.2
+[[timeline]]
+at = "3d"
+action = "join_wave"
+group = 0
+count = 1
+"#;
+    let outcome = run(&Scenario::parse(text, "backoff.toml").expect("valid"));
+    let summary = &outcome.summary;
+    assert_eq!(summary.peers_departed, 1);
+    assert_eq!(
+        summary.repair_failures, 6,
+        "attempts at 24, 25, 27, 31, 39 and 55 h"
+    );
+    assert_eq!(summary.repairs, 1, "the attempt at 79 h");
+    assert_eq!(summary.backups_lost, 0);
+
+    let hour = 3_600;
+    let repairs_by = |time_s: u64| -> u64 {
+        outcome
+            .timeline
+            .iter()
+            .filter(|row| row.time_s <= time_s)
+            .map(|row| row.repairs)
+            .sum()
+    };
+    assert_eq!(repairs_by(78 * hour), 0);
+    assert_eq!(repairs_by(80 * hour), 1);
+    let last = outcome.timeline.last().expect("samples");
+    assert_eq!(last.stripes_below_threshold, 0, "the stripe is whole again");
+}
