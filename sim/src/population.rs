@@ -54,6 +54,8 @@ pub struct Population {
     pub session_online: Vec<bool>,
     /// Outages in force per region.
     pub region_outages: Vec<u16>,
+    /// Outages in force per network node, for outages of one zone.
+    pub node_outages: Vec<u16>,
     /// Failures in force per peer, from overload cascades.
     pub failures: Vec<u16>,
     /// Online peers per region.
@@ -117,6 +119,7 @@ impl Population {
             session_online: Vec::with_capacity(total),
             region_outages: vec![0; region_count],
             failures: Vec::with_capacity(total),
+            node_outages: vec![0; region_count + scenario.zones().len()],
             online_by_region: vec![0; region_count],
             departed: Vec::with_capacity(total),
             offline_since: Vec::with_capacity(total),
@@ -231,6 +234,7 @@ impl Population {
             && !self.departed[index]
             && self.region_outages[usize::from(self.region[index])] == 0
             && self.failures[index] == 0
+            && self.node_outages[usize::from(self.node[index])] == 0
     }
 
     /// Marks a peer online or offline and keeps the online list in step.

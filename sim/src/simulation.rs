@@ -486,6 +486,52 @@ mod tests {
     }
 
     #[test]
+    fn zone_outage_leaves_the_rest_of_the_region_up() {
+        let text = r#"
+            name = "zones"
+            seed = 3
+            duration = "2d"
+            [[peers]]
+            region = "eu"
+            zone = "eu-a"
+            count = 10
+            capacity = "1GiB"
+            [[peers]]
+            region = "eu"
+            zone = "eu-b"
+            count = 10
+            capacity = "1GiB"
+            [workload]
+            owners = 1
+            backups_per_owner = 1
+            interval = "1d"
+            size_min = "1MiB"
+            size_max = "1MiB"
+            [engine]
+            k = 2
+            n = 4
+            [[timeline]]
+            at = "1d"
+            action = "regional_outage"
+            zone = "eu-a"
+            duration = "6h"
+        "#;
+        let scenario = Scenario::parse(text, "zones.toml").expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        let online_in = |simulation: &Simulation<'_>, peers: std::ops::Range<usize>| {
+            peers
+                .filter(|&peer| simulation.population.online[peer])
+                .count()
+        };
+
+        simulation.run_until(SimTime::ZERO.after(SimDuration::from_hours(27)));
+        assert_eq!(online_in(&simulation, 0..10), 0, "eu-a is down");
+        assert_eq!(online_in(&simulation, 10..20), 10, "eu-b stays up");
+        simulation.run_until(SimTime::ZERO.after(SimDuration::from_hours(31)));
+        assert_eq!(online_in(&simulation, 0..10), 10, "eu-a is back");
+    }
+
+    #[test]
     fn peers_without_churn_stay_online() {
         let scenario = Scenario::parse(SCENARIO, "loop.toml").expect("valid");
         let mut simulation = Simulation::new(&scenario);

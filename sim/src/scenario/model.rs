@@ -453,7 +453,8 @@ fn default_retry_backoff() -> SimDuration {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScriptedAction {
-    /// Every peer of `region` goes offline for `duration`, then resumes its sessions.
+    /// Every peer of `region`, or of `zone`, goes offline for `duration`, then resumes
+    /// its sessions.
     RegionalOutage,
     /// Traffic between one side, `regions` with their zones and `zones`, and the rest
     /// of the network is cut for `duration`; with `one_way = true` only traffic leaving
@@ -505,6 +506,9 @@ pub struct ScriptedEvent {
     /// One side of a partition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regions: Option<Vec<String>>,
+    /// Zone affected, for an outage of one zone in place of a whole region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// Zones on the same side of a partition as `regions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zones: Option<Vec<String>>,

@@ -620,6 +620,27 @@ fn zones_are_checked() {
         )
     };
     assert!(Scenario::parse(&partition("zones = [\"z1\"]"), "unit.toml").is_ok());
+    let outage = |place: &str| {
+        format!(
+            "{}\n[[timeline]]\nat = \"1d\"\naction = \"regional_outage\"\nduration = \"1h\"\n{place}\n",
+            zoned("eu", "eu")
+        )
+    };
+    assert!(Scenario::parse(&outage("zone = \"z1\""), "unit.toml").is_ok());
+    assert_eq!(
+        single_problem(&outage("zone = \"z9\"")).key,
+        "timeline[0].zone"
+    );
+    assert!(
+        single_problem(&outage(""))
+            .message
+            .contains("either region or zone")
+    );
+    assert!(
+        single_problem(&outage("zone = \"z1\"\nregion = \"eu\""))
+            .message
+            .contains("not both")
+    );
     assert_eq!(
         single_problem(&partition("zones = [\"z9\"]")).key,
         "timeline[0].zones"

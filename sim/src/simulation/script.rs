@@ -11,10 +11,8 @@ impl Simulation<'_> {
         let event = &self.scenario.timeline[index];
         match event.action {
             ScriptedAction::RegionalOutage => {
-                let region = self.region_index(event.region.as_deref());
                 let duration = event.duration.expect("validation requires a duration");
-                self.population.region_outages[region.expect("validation requires a region")] += 1;
-                self.refresh_region(region);
+                self.set_outage(index, true);
                 let end = u32::try_from(index).expect("fewer than 2^32 scripted events");
                 self.queue
                     .push(self.now.after(duration), Event::OutageEnd(end));
@@ -56,10 +54,38 @@ impl Simulation<'_> {
 
     /// Ends the outage that scripted event `index` started.
     pub(super) fn end_outage(&mut self, index: usize) {
-        let region = self.region_index(self.scenario.timeline[index].region.as_deref());
-        let outages = &mut self.population.region_outages[region.expect("outages have a region")];
-        *outages -= 1;
-        self.refresh_region(region);
+        self.set_outage(index, false);
+    }
+
+    /// Starts (`down = true`) or ends the outage of scripted event `index`, of a region
+    /// or of one zone.
+    fn set_outage(&mut self, index: usize, down: bool) {
+        let event = &self.scenario.timeline[index];
+        let change = |count: &mut u16| {
+            if down {
+                *count += 1;
+            } else {
+                *count -= 1;
+            }
+        };
+        if let Some(zone) = event.zone.as_deref() {
+            let zones = self.scenario.zones();
+            let offset = zones.iter().position(|(name, _)| *name == zone);
+            let node = self.scenario.regions().len()
+                + offset.expect("validation checks that the zone exists");
+            change(&mut self.population.node_outages[node]);
+            for peer in 0..self.population.len() {
+                if usize::from(self.population.node[peer]) == node {
+                    self.apply_state(PeerId::try_from(peer).expect("fewer than 2^32 peers"));
+                }
+            }
+        } else {
+            let region = self.region_index(event.region.as_deref());
+            change(
+                &mut self.population.region_outages[region.expect("validation requires a region")],
+            );
+            self.refresh_region(region);
+        }
     }
 
     /// Cuts or heals the partition of scripted event `index`, and schedules its heal.

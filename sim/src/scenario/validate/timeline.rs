@@ -26,7 +26,7 @@ pub(super) fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
             );
         }
         let (needs, allows): (&[&str], &[&str]) = match event.action {
-            ScriptedAction::RegionalOutage => (&["region", "duration"], &["region", "duration"]),
+            ScriptedAction::RegionalOutage => (&["duration"], &["region", "zone", "duration"]),
             ScriptedAction::Partition => {
                 (&["duration"], &["regions", "zones", "duration", "one_way"])
             }
@@ -46,6 +46,7 @@ pub(super) fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
             ("region", event.region.is_some()),
             ("regions", event.regions.is_some()),
             ("zones", event.zones.is_some()),
+            ("zone", event.zone.is_some()),
             ("one_way", event.one_way.is_some()),
             ("duration", event.duration.is_some()),
             ("fraction", event.fraction.is_some()),
@@ -83,6 +84,23 @@ pub(super) fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
             );
         }
         let zones = scenario.zones();
+        if event.action == ScriptedAction::RegionalOutage
+            && event.region.is_some() == event.zone.is_some()
+        {
+            fail(
+                &[Key("timeline"), Index(index)],
+                "regional_outage needs either region or zone, not both".to_string(),
+            );
+        }
+        if let Some(name) = &event.zone
+            && zones.iter().all(|(zone, _)| zone != name)
+        {
+            let known: Vec<&str> = zones.iter().map(|(zone, _)| *zone).collect();
+            fail(
+                &at("zone"),
+                format!("zone {name:?} belongs to no [[peers]] group; use one of {known:?}"),
+            );
+        }
         for name in event.zones.iter().flatten() {
             if zones.iter().all(|(zone, _)| zone != name) {
                 let known: Vec<&str> = zones.iter().map(|(zone, _)| *zone).collect();
