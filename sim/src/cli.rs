@@ -152,6 +152,9 @@ fn print_outcome(outcome: &RunOutcome, files: &ReportFiles) {
         summary.drills_passed,
         summary.drills_failed
     );
+    for line in &outcome.scripted {
+        outln!("{line}");
+    }
     let dir = files.dir.display().to_string();
     outln!("wrote {}/", dir.trim_end_matches('/'));
     for file in &files.files {

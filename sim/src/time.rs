@@ -15,6 +15,21 @@ pub const EPOCH_UNIX_S: u64 = 1_767_225_600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SimTime(pub u64);
 
+impl std::fmt::Display for SimTime {
+    /// Days, then hours, minutes and seconds of virtual time, as in `5d 00:15:00`, with
+    /// microseconds when there are any.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seconds = self.as_secs();
+        let (days, rest) = (seconds / 86_400, seconds % 86_400);
+        let (hours, minutes, secs) = (rest / 3_600, rest % 3_600 / 60, rest % 60);
+        write!(f, "{days}d {hours:02}:{minutes:02}:{secs:02}")?;
+        match self.0 % MICROS_PER_SECOND {
+            0 => Ok(()),
+            micros => write!(f, ".{micros:06}"),
+        }
+    }
+}
+
 impl SimTime {
     /// The start of every run.
     pub const ZERO: SimTime = SimTime(0);
@@ -118,6 +133,14 @@ units::quantity_as_text!(SimDuration);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_read_as_days_and_clock() {
+        assert_eq!(SimTime(0).to_string(), "0d 00:00:00");
+        let time = SimTime::ZERO.after(SimDuration::from_secs(5 * 86_400 + 15 * 60 + 7));
+        assert_eq!(time.to_string(), "5d 00:15:07");
+        assert_eq!(SimTime(1_500_000).to_string(), "0d 00:00:01.500000");
+    }
 
     #[test]
     fn parses_the_documented_units() {

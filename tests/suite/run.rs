@@ -246,3 +246,28 @@ fn read_table(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String, 
         })
         .collect()
 }
+
+#[test]
+fn scripted_events_report_what_they_did() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let text = format!(
+        "{SMALL}\n[[timeline]]\nat = \"0s\"\naction = \"restore_burst\"\nfraction = 1.0\n\n\
+         [[timeline]]\nat = \"1d\"\naction = \"mass_departure\"\nregion = \"eu\"\nfraction = 0.5\n"
+    );
+    write(dir.path(), "small.toml", &text);
+    let output = shardsim(dir.path(), &["run", "small.toml", "--out", "out"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    // A burst before the first backup restores nothing, and says so.
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "timeline[0] restore_burst at 0d 00:00:00: 0 owners restored their latest backup, 0 passed"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("timeline[1] mass_departure at 1d 00:00:00: 30 peers left for good"),
+        "{text}"
+    );
+}

@@ -51,6 +51,7 @@ impl Simulation<'_> {
 
         // Load to hand on, per region of the failed peers.
         let mut load_by_region: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut failed_now = 0u64;
         for peer in pending {
             let position = peer as usize;
             let state = &mut self.overloads[index];
@@ -66,9 +67,12 @@ impl Simulation<'_> {
             self.population.failures[position] += 1;
             self.apply_state(peer);
             self.recorder.cascade_failures += 1;
+            failed_now += 1;
             self.queue
                 .push(self.now.after(duration), Event::PeerRecovers(peer));
         }
+
+        self.note_scripted(index, format!("{failed_now} peers failed"));
 
         let mut overloaded = Vec::new();
         for (region, load) in load_by_region {

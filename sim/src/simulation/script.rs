@@ -12,12 +12,22 @@ impl Simulation<'_> {
         match event.action {
             ScriptedAction::RegionalOutage => {
                 let duration = event.duration.expect("validation requires a duration");
+                let online_before = self.population.online_peers().len();
                 self.set_outage(index, true);
+                let down = online_before - self.population.online_peers().len();
+                self.note_scripted(
+                    index,
+                    format!("{down} online peers went offline for {duration}"),
+                );
                 let end = u32::try_from(index).expect("fewer than 2^32 scripted events");
                 self.queue
                     .push(self.now.after(duration), Event::OutageEnd(end));
             }
-            ScriptedAction::Partition => self.set_partition(index, true),
+            ScriptedAction::Partition => {
+                self.set_partition(index, true);
+                let duration = event.duration.expect("validation requires a duration");
+                self.note_scripted(index, format!("cut for {duration}"));
+            }
             ScriptedAction::CascadingFailure => {
                 let origin = self.region_index(event.region.as_deref());
                 self.cascade(index, origin.expect("validation requires a region"));
@@ -39,17 +49,31 @@ impl Simulation<'_> {
             ScriptedAction::MassDeparture => {
                 let fraction = event.fraction.expect("validation requires a fraction");
                 let region = self.region_index(event.region.as_deref());
+                let before = self.recorder.peers_departed;
                 self.depart_fraction(index, region, fraction);
+                let left = self.recorder.peers_departed - before;
+                self.note_scripted(index, format!("{left} peers left for good"));
             }
             ScriptedAction::JoinWave => {
                 let group = event.group.expect("validation requires a group") as usize;
-                for _ in 0..event.count.expect("validation requires a count") {
+                let count = event.count.expect("validation requires a count");
+                for _ in 0..count {
                     let peer = self.population.add_peer(group);
                     self.recorder.peers_arrived += 1;
                     self.schedule_peer(peer);
                 }
+                self.note_scripted(index, format!("{count} peers joined group {group}"));
             }
         }
+    }
+
+    /// Records what scripted event `index` did just now, for the run's output.
+    pub(super) fn note_scripted(&mut self, index: usize, what: String) {
+        let action = self.scenario.timeline[index].action.name();
+        let at = self.now;
+        self.recorder
+            .scripted
+            .push(format!("timeline[{index}] {action} at {at}: {what}"));
     }
 
     /// Ends the outage that scripted event `index` started.
@@ -141,7 +165,10 @@ impl Simulation<'_> {
         let probability = event
             .probability
             .expect("validation requires a probability");
-        self.recorder.cascade_failures += self.population.online_by_region[region];
+        let down = self.population.online_by_region[region];
+        self.recorder.cascade_failures += down;
+        let name = self.scenario.regions()[region];
+        self.note_scripted(index, format!("region {name} failed, {down} online peers"));
         self.population.region_outages[region] += 1;
         self.refresh_region(Some(region));
         let code = u16::try_from(region).expect("validation allows at most 65,535 regions");
@@ -191,12 +218,21 @@ impl Simulation<'_> {
         let mut rng = streams::stream(self.scenario.seed, &format!("timeline/{index}"));
         let taking_part = streams::choose_share(taking_part, fraction, &mut rng);
 
+        let restoring = taking_part.len();
+        let mut passed = 0;
         for backup in taking_part {
             match self.restore(backup) {
-                Some(latency_us) => self.recorder.burst_latencies_us.push(latency_us),
+                Some(latency_us) => {
+                    self.recorder.burst_latencies_us.push(latency_us);
+                    passed += 1;
+                }
                 None => self.recorder.burst_restores_failed += 1,
             }
         }
+        self.note_scripted(
+            index,
+            format!("{restoring} owners restored their latest backup, {passed} passed"),
+        );
     }
 
     /// Makes a share of the present peers of `region`, or of all, leave for good; which
