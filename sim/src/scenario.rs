@@ -161,16 +161,19 @@ impl Scenario {
         zones
     }
 
+    /// Returns the network node of the zone named `zone`, if any group names it.
+    pub fn zone_node(&self, zone: &str) -> Option<usize> {
+        let offset = self.zones().iter().position(|(known, _)| *known == zone)?;
+        Some(self.regions().len() + offset)
+    }
+
     /// Network node of a group's peers: its zone's node when it has a zone, else its
     /// region's. Regions come first, then zones, in the orders of
     /// [`Scenario::regions`] and [`Scenario::zones`].
     pub fn node_of(&self, group: &PeerGroup) -> usize {
         let regions = self.regions();
         match group.zone.as_deref() {
-            Some(zone) => {
-                let position = self.zones().iter().position(|(known, _)| *known == zone);
-                regions.len() + position.expect("every group's zone is listed")
-            }
+            Some(zone) => self.zone_node(zone).expect("every group's zone is listed"),
             None => regions
                 .iter()
                 .position(|region| *region == group.region)

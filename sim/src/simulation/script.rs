@@ -1,7 +1,7 @@
 //! Scripted events: regional outages, mass departures and join waves at fixed times.
 
 use super::{Event, Simulation};
-use crate::population::PeerId;
+use crate::population::{PeerId, Population};
 use crate::scenario::ScriptedAction;
 use crate::streams;
 
@@ -93,16 +93,12 @@ impl Simulation<'_> {
             }
         };
         if let Some(zone) = event.zone.as_deref() {
-            let zones = self.scenario.zones();
-            let offset = zones.iter().position(|(name, _)| *name == zone);
-            let node = self.scenario.regions().len()
-                + offset.expect("validation checks that the zone exists");
+            let node = self
+                .scenario
+                .zone_node(zone)
+                .expect("validation checks that the zone exists");
             change(&mut self.population.node_outages[node]);
-            for peer in 0..self.population.len() {
-                if usize::from(self.population.node[peer]) == node {
-                    self.apply_state(PeerId::try_from(peer).expect("fewer than 2^32 peers"));
-                }
-            }
+            self.refresh_where(|population, peer| usize::from(population.node[peer]) == node);
         } else {
             let region = self.region_index(event.region.as_deref());
             change(
@@ -194,9 +190,15 @@ impl Simulation<'_> {
 
     /// Re-applies the state of every peer in `region`, or of all peers.
     pub(super) fn refresh_region(&mut self, region: Option<usize>) {
+        self.refresh_where(|population, peer| {
+            region.is_none_or(|r| usize::from(population.region[peer]) == r)
+        });
+    }
+
+    /// Re-applies the state of every peer for which `in_scope` is true.
+    fn refresh_where(&mut self, in_scope: impl Fn(&Population, usize) -> bool) {
         for peer in 0..self.population.len() {
-            let in_region = region.is_none_or(|r| usize::from(self.population.region[peer]) == r);
-            if in_region {
+            if in_scope(&self.population, peer) {
                 self.apply_state(PeerId::try_from(peer).expect("fewer than 2^32 peers"));
             }
         }

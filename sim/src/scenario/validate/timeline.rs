@@ -92,28 +92,15 @@ pub(super) fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
                 "regional_outage needs either region or zone, not both".to_string(),
             );
         }
-        if let Some(name) = &event.zone
-            && zones.iter().all(|(zone, _)| zone != name)
+        let known: Vec<&str> = zones.iter().map(|(zone, _)| *zone).collect();
+        for (key, name) in event
+            .zone
+            .iter()
+            .map(|name| ("zone", name))
+            .chain(event.zones.iter().flatten().map(|name| ("zones", name)))
         {
-            let known: Vec<&str> = zones.iter().map(|(zone, _)| *zone).collect();
-            fail(
-                &at("zone"),
-                format!("zone {name:?} belongs to no [[peers]] group; use one of {known:?}"),
-            );
-        }
-        for name in event.zones.iter().flatten() {
-            if zones.iter().all(|(zone, _)| zone != name) {
-                let known: Vec<&str> = zones.iter().map(|(zone, _)| *zone).collect();
-                let advice = if known.is_empty() {
-                    "no [[peers]] group names a zone; add zone = \"...\" to the groups in it"
-                        .to_string()
-                } else {
-                    format!("use one of {known:?}")
-                };
-                fail(
-                    &at("zones"),
-                    format!("zone {name:?} belongs to no [[peers]] group; {advice}"),
-                );
+            if !known.contains(&name.as_str()) {
+                fail(&at(key), unknown_zone(name, &known));
             }
         }
         let side = event.regions.iter().flatten();
@@ -170,4 +157,14 @@ pub(super) fn check_timeline(scenario: &Scenario, fail: &mut Fail<'_>) {
             );
         }
     }
+}
+
+/// The message for a zone name that no `[[peers]]` group uses.
+fn unknown_zone(name: &str, known: &[&str]) -> String {
+    let advice = if known.is_empty() {
+        "no [[peers]] group names a zone; add zone = \"...\" to the groups in it".to_string()
+    } else {
+        format!("use one of {known:?}")
+    };
+    format!("zone {name:?} belongs to no [[peers]] group; {advice}")
 }
