@@ -31,7 +31,7 @@ const RATE_UNITS: [(&str, u64); 12] = [
 ];
 
 impl Bandwidth {
-    /// A rate of whole megabits per second.
+    /// Returns a rate of whole megabits per second.
     pub const fn from_mbit(megabits: u64) -> Self {
         Self(megabits * 1_000_000)
     }

@@ -80,9 +80,9 @@ impl Ledger {
         u32::try_from(self.stripe_backup.len()).expect("fewer than 2^32 stripes")
     }
 
-    /// Records a new backup. `holders[i]` holds `shards[i]`, or is [`NO_HOLDER`] while
-    /// its upload is under way or when it found no holder; every holder is online at
-    /// this moment.
+    /// Records a new backup. `holders[i]` stores `shards[i]`, or is [`NO_HOLDER`] while
+    /// its upload is under way or when it found no holder. Every holder is online at this
+    /// moment.
     pub fn add_backup(&mut self, mut entry: BackupEntry, shards: Vec<Vec<u8>>, holders: &[PeerId]) {
         let n = usize::from(self.n);
         let backup = u32::try_from(self.backups.len()).expect("fewer than 2^32 backups");

@@ -209,7 +209,7 @@ pub struct RunOutcome {
     pub regions: Vec<Vec<u64>>,
     /// The scenario's expectations and whether each held.
     pub expectations: Vec<ExpectationCheck>,
-    /// What each scripted event did, one line per step, in the order they ran.
+    /// Effects of the scripted events, one line per step, in the order they ran.
     pub scripted: Vec<String>,
 }
 

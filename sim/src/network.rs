@@ -2,17 +2,16 @@
 //! latency and a bandwidth, and which partitions cut.
 //!
 //! Each region is a node, and each zone a node joined to its region's by a link of the
-//! local latency and no bandwidth limit. Peers at one node, one zone or the region
-//! outside its zones, are one local latency apart; peers in different zones of one
-//! region are two, as traffic between zones crosses the region. A partition can cut a
-//! zone off on its own. Regions are numbered first, then zones.
+//! local latency and no bandwidth limit. Two peers at one node, in one zone or both in
+//! a region outside its zones, are one local latency apart. Peers in different zones of
+//! one region are two apart, because traffic between zones crosses the region. A
+//! partition can cut a zone off on its own. Regions are numbered first, then zones.
 //!
-//! A transfer between two regions follows the path of lowest total latency, and of
-//! equal ones the widest; it takes that latency plus its size over the path's
-//! bottleneck. Traffic may be relayed through other regions, so a region reaches
-//! another when any path connects them. A partition removes the links between its
-//! side and the other regions, in both directions or only outbound, and a heal puts
-//! them back.
+//! Traffic between two nodes follows the path of lowest total latency, and of equal
+//! ones the widest. The path's cost is that latency and its narrowest link. Traffic may
+//! be relayed through other regions, so a node reaches another when any path connects
+//! them. A partition removes the links between its side and the other nodes, in both
+//! directions or only outbound, and a heal puts them back.
 //!
 //! How transfers share the bandwidth of peers and paths is in the simulation's transfer
 //! module.
@@ -32,10 +31,10 @@ pub struct LinkCost {
     pub bandwidth: Bandwidth,
 }
 
-/// Which nodes can send traffic to which, how late it arrives and how fast it flows.
+/// Reachability, path latency and path bandwidth between every two network nodes.
 pub struct Network {
     graph: DiGraph<(), LinkCost>,
-    /// The links the scenario defines, per directed region pair.
+    /// The links the scenario defines, per directed node pair.
     links: Vec<Option<LinkCost>>,
     /// Cuts in force per directed region pair, so that overlapping partitions heal
     /// independently.
@@ -48,8 +47,8 @@ pub struct Network {
 }
 
 impl Network {
-    /// The scenario's regions, zones and links: regions form a full mesh unless the
-    /// scenario says otherwise.
+    /// Builds the scenario's regions, zones and links. Regions form a full mesh unless
+    /// `full_mesh` is false.
     pub fn new(scenario: &Scenario) -> Self {
         let names = scenario.regions();
         let zones = scenario.zones();
@@ -148,7 +147,7 @@ impl Network {
 
     /// Cuts (`cut = true`) or heals the links between the nodes of `side` and the
     /// others: outbound from `side` only when `one_way`, else both directions. A side
-    /// that holds a region should hold its zones too.
+    /// that contains a region should contain its zones too.
     pub fn set_partition(&mut self, side: &[usize], one_way: bool, cut: bool) {
         for from in 0..self.nodes {
             for to in 0..self.nodes {

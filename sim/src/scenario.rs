@@ -141,7 +141,7 @@ impl Scenario {
             .collect()
     }
 
-    /// Every zone, in order of first appearance, with the index of its region in
+    /// Lists every zone, in order of first appearance, with the index of its region in
     /// [`Scenario::regions`].
     pub fn zones(&self) -> Vec<(&str, usize)> {
         let regions = self.regions();
@@ -222,7 +222,7 @@ fn missing_field(message: &str) -> Option<&str> {
         .and_then(|rest| rest.split('`').next())
 }
 
-/// Adds what to write instead to the type errors serde reports in its own terms; `key`
+/// Adds what to write instead to the type errors serde reports in its own terms. `key`
 /// is the dotted key the error points at, when known.
 fn with_hint(message: String, key: Option<&str>) -> String {
     let last = key

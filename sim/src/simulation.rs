@@ -486,7 +486,7 @@ mod tests {
     }
 
     #[test]
-    fn zone_outage_leaves_the_rest_of_the_region_up() {
+    fn zone_outage_spares_other_zones() {
         let text = r#"
             name = "zones"
             seed = 3

@@ -1,7 +1,7 @@
 //! Quantities written as a whole number and a unit, as in `"64MiB"`, `"6h"` or
 //! `"100Mbit/s"`, shared by sizes, durations and bandwidths.
 
-/// Why a quantity's text was rejected.
+/// The reason a quantity's text was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuantityError {
     /// Not a whole number followed by a known unit.

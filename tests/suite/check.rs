@@ -104,7 +104,7 @@ fn every_library_scenario_runs() {
         let output = shardsim(&repository(), &args);
         assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
 
-        // The last timeline sample sees the world the summary describes.
+        // The last timeline sample matches the world the summary describes.
         let mut summary = csv::Reader::from_path(report.join("summary.csv")).expect("summary");
         let header = summary.headers().expect("header").clone();
         let row = summary

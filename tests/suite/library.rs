@@ -83,7 +83,7 @@ fn year_of_departures_outcome(repair: &str) -> shardsim_sim::RunOutcome {
     run(&scenario)
 }
 
-/// The scenario of [`year_of_departures`].
+/// Builds the scenario text of [`year_of_departures`].
 fn year_text(repair: &str) -> String {
     format!(
         r#"
@@ -161,7 +161,7 @@ fn timeline_tracks_repairs_and_stripes_below_threshold() {
     }
 
     // Without repair the threshold is n, so only stripes that lost all their shards
-    // count, and departures make more of them over the year; repair keeps the stripes
+    // count, and departures make more of them over the year. Repair keeps the stripes
     // below its threshold of one lost shard few.
     let at_end = |outcome: &shardsim_sim::RunOutcome| {
         outcome
@@ -243,8 +243,8 @@ fn storage_class_sets_latency_and_cost() {
     let hot = run(&Scenario::parse(&steady, "hot.toml").expect("valid")).summary;
     let cold = run(&Scenario::parse(&glacier, "glacier.toml").expect("valid")).summary;
 
-    // Glacier holds every shard back for 12 hours before the transfer, which takes
-    // seconds at the default bandwidths.
+    // Glacier delays every shard by 12 hours before the transfer, which takes seconds
+    // at the default bandwidths.
     let hot_p50 = hot.restore_latency_p50_s.expect("drills passed");
     let cold_p50 = cold.restore_latency_p50_s.expect("drills passed");
     assert!((0.05..60.0).contains(&hot_p50), "{hot_p50}");
@@ -277,8 +277,8 @@ fn storage_class_sets_latency_and_cost() {
     );
 }
 
-/// The median restore latency of the churn-free small scenario with the given peer
-/// upload and owner download bandwidths.
+/// Runs the churn-free small scenario with the given peer upload and owner download
+/// bandwidths and returns its median restore latency.
 fn restore_p50(peer_upload: &str, owner_download: &str) -> f64 {
     let text = SMALL
         .replace(
@@ -322,8 +322,8 @@ fn cross_region_p50(link: &str) -> f64 {
     summary.restore_latency_p50_s.expect("drills passed")
 }
 
-/// A world whose owners sit in one region and whose shards all sit in another, across
-/// a link with the given settings.
+/// Builds a world whose owners sit in one region and whose shards all sit in another,
+/// across a link with the given settings.
 fn cross_region_text(link: &str) -> String {
     format!(
         r#"

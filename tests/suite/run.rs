@@ -258,7 +258,7 @@ fn scripted_events_report_what_they_did() {
     let output = shardsim(dir.path(), &["run", "small.toml", "--out", "out"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 
-    // A burst before the first backup restores nothing, and says so.
+    // A burst before the first backup restores nothing, and the output reports it.
     let text = stdout(&output);
     assert!(
         text.contains(

@@ -201,7 +201,7 @@ fn restore_latency(outcome: &RunOutcome) -> Figure {
     }
 }
 
-/// How the samples that fall into one span of time become one point.
+/// The rule that turns the samples of one span of time into one point.
 #[derive(Clone, Copy)]
 enum Combine {
     Mean,
@@ -252,8 +252,8 @@ fn binned(points: &[(f64, f64)], days: f64, combine: Combine) -> Vec<(f64, f64)>
         .collect()
 }
 
-/// Each amount divided by the days since the previous point, or since 0 for the first;
-/// a point with no time before it is left out.
+/// Divides each amount by the days since the previous point, or since 0 for the first.
+/// A point with no time before it is left out.
 fn per_day(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut previous = 0.0;
     let mut rates = Vec::with_capacity(points.len());
@@ -325,8 +325,8 @@ fn draw_figure<DB: DrawingBackend>(
         .draw()
 }
 
-/// The unit of the time axis for a run of `days`, and how many of it make a day:
-/// days from two days on, then hours, minutes or seconds.
+/// Returns the unit of the time axis for a run of `days`, and how many of it make a
+/// day: days from two days on, then hours, minutes or seconds.
 fn time_unit(days: f64) -> (&'static str, f64) {
     if days >= 2.0 {
         ("days", 1.0)

@@ -60,8 +60,8 @@ pub struct PeerGroup {
     pub region: String,
     /// Number of peers in the group.
     pub count: u32,
-    /// Zone of the region the peers sit in, a failure domain that partitions can cut
-    /// off on its own; without it the peers sit in the region outside any zone.
+    /// Zone of the region the peers sit in. A zone is a failure domain that a partition
+    /// or outage can take out on its own. Without it the peers sit outside any zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
     /// Storage each peer offers, charged at logical shard size.
@@ -290,8 +290,8 @@ pub struct Drills {
     /// Time between two drills of one backup.
     #[serde(default = "default_drill_interval")]
     pub interval: SimDuration,
-    /// Longest a restore, drill or burst, may take in virtual time; one that would take
-    /// longer counts as failed.
+    /// Maximum virtual time a restore, drill or burst, may take. A restore that would
+    /// take longer counts as failed.
     #[serde(default = "default_restore_timeout")]
     pub timeout: SimDuration,
 }
@@ -363,9 +363,9 @@ pub enum RepairPolicy {
 /// Owners' audits of their shards and the repair of stripes that lost some.
 ///
 /// The repair threshold counts lost shards: a stripe is repaired once audits find
-/// `threshold` of its n shards lost, so 1 is eager repair, n - k waits until only k
-/// shards remain, and n turns repair off, since a stripe that lost all n shards cannot
-/// be rebuilt. Either key may be given alone; the normalised scenario shows both.
+/// `threshold` of its n shards lost. So 1 is eager repair, and n - k waits until only k
+/// shards remain. n turns repair off, because a stripe that lost all n shards cannot be
+/// rebuilt. Either key may be given alone; the normalised scenario shows both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Repair {
@@ -397,7 +397,7 @@ impl Repair {
         }
     }
 
-    /// Whether owners audit and repair at all.
+    /// Returns whether owners audit and repair at all.
     pub fn is_on(&self) -> bool {
         self.losses_before_repair().is_some()
     }
@@ -456,9 +456,9 @@ pub enum ScriptedAction {
     /// Every peer of `region`, or of `zone`, goes offline for `duration`, then resumes
     /// its sessions.
     RegionalOutage,
-    /// Traffic between one side, `regions` with their zones and `zones`, and the rest
-    /// of the network is cut for `duration`; with `one_way = true` only traffic leaving
-    /// that side is cut.
+    /// Traffic between one side and the rest of the network is cut for `duration`. The
+    /// side is `regions`, with their zones, and `zones`. With `one_way = true` only
+    /// traffic leaving that side is cut.
     Partition,
     /// A `fraction` of the present peers, of `region` or of all regions, leave for good.
     MassDeparture,
@@ -468,8 +468,8 @@ pub enum ScriptedAction {
     /// with `probability`, `delay` later, each region at most once.
     CascadingFailure,
     /// A `fraction` of the online peers of `region` fail for `duration`. The peers left
-    /// online in the region take over their stored load in equal shares, or, when none
-    /// are left, those of the linked regions do; any peer whose load then exceeds its
+    /// online in the region take over their stored load in equal shares, or those of the
+    /// linked regions do when none are left. Any peer whose load then exceeds its
     /// capacity fails too, `delay` later, until no peer is overloaded.
     OverloadFailure,
     /// A `fraction` of the owners, of `region` or of all regions, restore their latest
@@ -478,7 +478,7 @@ pub enum ScriptedAction {
 }
 
 impl ScriptedAction {
-    /// The action's name as scenario files write it.
+    /// Returns the action's name as scenario files write it.
     pub fn name(self) -> &'static str {
         match self {
             Self::RegionalOutage => "regional_outage",

@@ -226,8 +226,8 @@ fn check_peers(scenario: &Scenario, fail: &mut Fail<'_>) {
     }
 }
 
-/// Each zone lies in one region and is named unlike every region, and regions and
-/// zones together fit the network's node numbering.
+/// Checks that each zone lies in one region and is named unlike every region, and that
+/// regions and zones together stay within [`NODES_MAX`].
 fn check_zones(scenario: &Scenario, fail: &mut Fail<'_>) {
     let regions = scenario.regions();
     for (index, group) in scenario.peers.iter().enumerate() {

@@ -166,7 +166,7 @@ impl Simulation<'_> {
         passed.then_some(latency_us)
     }
 
-    /// Which network nodes an owner at node `node` can send shards to.
+    /// Marks the network nodes an owner at node `node` can send shards to.
     pub(super) fn nodes_reached_from(&self, node: usize) -> Vec<bool> {
         (0..self.network.nodes())
             .map(|to| self.network.reaches(node, to))

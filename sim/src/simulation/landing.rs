@@ -12,7 +12,7 @@ use crate::ledger::NO_HOLDER;
 use crate::population::PeerId;
 use crate::time::SimTime;
 
-/// Why a shard is uploaded.
+/// The reason for a shard's upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Upload {
     /// The first placement of a new backup's shard.
@@ -31,7 +31,7 @@ pub(super) struct Landing {
 }
 
 impl Landing {
-    /// Whether this is the first placement of a new backup's shard.
+    /// Returns whether this is the first placement of a new backup's shard.
     pub(super) fn is_placement(&self) -> bool {
         self.upload == Upload::Placement
     }
@@ -68,7 +68,7 @@ impl Simulation<'_> {
         self.queue.push(arrives, Event::UploadLands(slot));
     }
 
-    /// The new holder of a shard in flight, if it is.
+    /// Returns the new holder of `shard` while its upload is in flight.
     pub(super) fn landing_holder(&self, shard: u32) -> Option<PeerId> {
         let slot = *self.in_flight.get(&shard)?;
         self.landings[slot as usize].map(|landing| landing.holder)

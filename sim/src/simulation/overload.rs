@@ -102,8 +102,8 @@ impl Simulation<'_> {
         }
     }
 
-    /// The online peers of `region`, or, when it has none, of the regions linked to it,
-    /// in id order.
+    /// Lists the online peers of `region`, or of the regions linked to it when it has
+    /// none, in id order.
     fn load_takers(&self, region: usize) -> Vec<PeerId> {
         let in_regions = |regions: &[usize]| -> Vec<PeerId> {
             let mut found: Vec<PeerId> = self

@@ -28,7 +28,7 @@ pub(super) struct Recorder {
     pub repair_latencies_us: Vec<u64>,
     /// Peers taken down by cascading failures of either kind.
     pub cascade_failures: u64,
-    /// What each scripted event did, one line per step.
+    /// Effects of the scripted events, one line per step.
     pub scripted: Vec<String>,
     /// Stored logical byte-seconds per storage class, integrated at each sample.
     byte_seconds: [f64; 4],

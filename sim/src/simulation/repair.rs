@@ -71,8 +71,8 @@ impl Simulation<'_> {
             .stripes_with_lost_at_least(&lost, losses as usize)
     }
 
-    /// Whether a shard on `holder` counts as lost: its holder left for good or has been
-    /// offline for at least the loss timeout, or it has no holder.
+    /// Returns whether a shard on `holder` counts as lost: the holder left for good or
+    /// has been offline for at least the loss timeout, or there is no holder.
     pub(super) fn is_lost(&self, holder: u32) -> bool {
         if holder == NO_HOLDER {
             return true;

@@ -111,7 +111,7 @@ impl Simulation<'_> {
     /// Cuts or heals the partition of scripted event `index`, and schedules its heal.
     pub(super) fn set_partition(&mut self, index: usize, cut: bool) {
         let event = &self.scenario.timeline[index];
-        // A region's side of the cut holds its zones too.
+        // A region's side of the cut contains its zones too.
         let regions = self.scenario.regions();
         let zones = self.scenario.zones();
         let mut side: Vec<usize> = event

@@ -1,7 +1,7 @@
-//! Transfer times: every resource a transfer crosses, the sender's upload, the path
-//! between their regions and the receiver's download, works through its transfers one
-//! after another at its own rate, and a transfer is done when each has finished with
-//! it and the path latency has passed.
+//! Transfer times. A transfer crosses three resources: the sender's upload, the path
+//! between the two network nodes and the receiver's download. Each works through its
+//! transfers one after another at its own rate. A transfer is done when all three have
+//! finished with it and the path latency has passed.
 //!
 //! So the transfers that meet at one peer, owner or region pair share its bandwidth: a
 //! busy peer delays the restores that need it, and a slow link stretches everything
